@@ -1,0 +1,385 @@
+"""The procedure's rules R1-R15 as pure checks: who may take which action, in which stage,
+and what else must hold. The workflow's update validators call `refusal`; `allowed_now` feeds
+the `status` query and every refusal message.
+
+Rules that are sequencing rather than permission (which letters go when, which clock starts)
+live in workflows/complaint.py, which reads in the order of the procedure and cites each rule.
+"""
+
+from collections.abc import Callable
+from datetime import date
+from typing import NamedTuple
+
+from pydantic import BaseModel
+
+from conduct import actions as a
+from conduct.calendar import WorkingCalendar, london_date
+from conduct.case import CaseState
+from conduct.intake import StartComplaint
+from conduct.roster import Roster
+from conduct.vocabulary import (
+    AssessmentOutcome,
+    ClockName,
+    ClockState,
+    ComplainantType,
+    CouncilKind,
+    Role,
+    Stage,
+)
+
+MO = frozenset({Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER})
+MO_OR_IO = MO | {Role.INVESTIGATING_OFFICER}
+IO_ONLY = frozenset({Role.INVESTIGATING_OFFICER})
+HEARING_ADMIN = MO | {Role.DEMOCRATIC_SERVICES}
+OPEN_STAGES = frozenset(Stage) - {Stage.CLOSED}
+BEFORE_REFERRAL = frozenset({Stage.TRIAGE, Stage.AWAITING_INFORMATION, Stage.ASSESSMENT, Stage.INFORMAL_RESOLUTION})
+# R13: withdrawal "at any time prior to a decision having been made by the Hearing sub-committee".
+WITHDRAWABLE = OPEN_STAGES - {Stage.DECISION_NOTICE, Stage.WITHDRAWAL_REQUESTED}
+
+
+class ActionRule(NamedTuple):
+    stages: frozenset[Stage]
+    roles: frozenset[Role]
+    rule: str
+    does: str
+
+
+ACTIONS: dict[str, ActionRule] = {
+    "triage": ActionRule(frozenset({Stage.TRIAGE}), MO, "R1", "notify the subject member or withhold notice"),
+    "request_info": ActionRule(
+        frozenset({Stage.TRIAGE, Stage.ASSESSMENT}), MO, "R2", "ask the complainant for more information"
+    ),
+    "info_received": ActionRule(
+        frozenset({Stage.AWAITING_INFORMATION}), MO, "R2", "record that the information is complete"
+    ),
+    "consult_ip": ActionRule(BEFORE_REFERRAL, MO, "R2", "record an Independent Person's view"),
+    "assess": ActionRule(
+        frozenset({Stage.ASSESSMENT, Stage.INFORMAL_RESOLUTION}), MO, "R3", "decide the initial assessment"
+    ),
+    "informal_outcome": ActionRule(
+        frozenset({Stage.INFORMAL_RESOLUTION}), MO, "R5", "record whether informal resolution worked"
+    ),
+    "appoint_investigator": ActionRule(
+        frozenset({Stage.INVESTIGATOR_APPOINTMENT}), MO, "R6", "appoint the Investigating Officer"
+    ),
+    "draft_report": ActionRule(frozenset({Stage.INVESTIGATION}), IO_ONLY, "R7", "submit the draft report"),
+    "comment": ActionRule(frozenset({Stage.COMMENTS}), MO_OR_IO, "R7", "record a party's comments on the draft"),
+    "final_report": ActionRule(
+        frozenset({Stage.INVESTIGATION, Stage.COMMENTS}), IO_ONLY, "R7", "submit the final report"
+    ),
+    "schedule_hearing": ActionRule(
+        frozenset({Stage.HEARING_PENDING}), HEARING_ADMIN, "R9", "fix the hearing date, panel and IP"
+    ),
+    "adjourn_hearing": ActionRule(frozenset({Stage.HEARING_PENDING}), HEARING_ADMIN, "R9", "adjourn the hearing"),
+    "hearing_outcome": ActionRule(
+        frozenset({Stage.HEARING_PENDING}), HEARING_ADMIN, "R9", "record the sub-committee's decision"
+    ),
+    "issue_notice": ActionRule(frozenset({Stage.DECISION_NOTICE}), MO, "R11", "issue the written decision notice"),
+    "withdraw": ActionRule(WITHDRAWABLE, MO, "R13", "record the complainant's withdrawal"),
+    "withdrawal_decision": ActionRule(
+        frozenset({Stage.WITHDRAWAL_REQUESTED}), MO, "R13", "decide whether to stop after a withdrawal"
+    ),
+    "stop_clock": ActionRule(OPEN_STAGES, MO, "Time", "stop the running clock, with a reason"),
+    "restart_clock": ActionRule(OPEN_STAGES, MO, "Time", "restart a stopped clock"),
+    "link": ActionRule(OPEN_STAGES, MO, "R14", "consider with another complaint"),
+}
+
+# The clock each stage waits on: the default target of stop-clock and restart-clock.
+STAGE_CLOCK: dict[Stage, ClockName] = {
+    Stage.TRIAGE: ClockName.ASSESSMENT,
+    Stage.ASSESSMENT: ClockName.ASSESSMENT,
+    Stage.INVESTIGATOR_APPOINTMENT: ClockName.INVESTIGATOR_APPOINTMENT,
+    Stage.INVESTIGATION: ClockName.INVESTIGATION,
+    Stage.COMMENTS: ClockName.INVESTIGATION,
+    Stage.HEARING_PENDING: ClockName.HEARING,
+    Stage.DECISION_NOTICE: ClockName.DECISION_NOTICE,
+}
+
+
+def ip_consulted(case: CaseState, since_failure: bool = False) -> bool:
+    """R2/R5/best practice 8: an IP's view is on record before the MO decides."""
+    if not since_failure:
+        return bool(case.consultations)
+    failed_at = next((t.at for t in reversed(case.timeline) if t.event == "informal_outcome"), None)
+    return any(c.at >= failed_at for c in case.consultations) if failed_at else False
+
+
+def assessment_ips(case: CaseState) -> set[str]:
+    return {c.ip for c in case.consultations}
+
+
+def different_ip(case: CaseState, roster: Roster) -> str | None:
+    """R6: the subject member is given an IP other than the one(s) the MO consulted."""
+    used = assessment_ips(case)
+    return next((p.id for p in roster.independent_persons if p.id not in used), None)
+
+
+def target_clock(case: CaseState, requested: ClockName | None, paused: bool) -> ClockName | None:
+    name = requested or STAGE_CLOCK.get(case.stage)
+    if name is None and case.stage is Stage.WITHDRAWAL_REQUESTED and case.withdrawal:
+        name = STAGE_CLOCK.get(case.withdrawal.previous_stage)
+    clock = case.clocks.get(name) if name else None
+    if clock is None:
+        return None
+    if paused:
+        return name if clock.state is ClockState.STOPPED and clock.paused_since else None
+    return name if clock.running else None
+
+
+# --- Action-specific checks: each returns a reason to refuse, or None. ---------------------------
+
+
+def _triage(case: CaseState, roster: Roster, p: a.Triage, today: date) -> str | None:
+    return None
+
+
+def _assess(case: CaseState, roster: Roster, p: a.Assess, today: date) -> str | None:
+    if case.stage is Stage.ASSESSMENT:
+        if not ip_consulted(case):
+            return "an Independent Person must be consulted before the assessment decision (R2); use consult-ip"
+    else:  # informal resolution
+        if case.informal_resolved is not False:
+            return "informal resolution has not been recorded as failed; record informal-outcome first (R5)"
+        if p.outcome not in (AssessmentOutcome.INVESTIGATE, AssessmentOutcome.NO_ACTION):
+            return "after failed informal resolution the choice is investigate or no-action (R5)"
+        if not ip_consulted(case, since_failure=True):
+            return "consult an Independent Person after informal resolution failed, before referring (R5)"
+    if p.outcome is AssessmentOutcome.REFER:
+        council = roster.council(case.council)
+        if not council or council.kind is not CouncilKind.PARISH:
+            return "only a parish member's complaint can be referred to the county association (R3)"
+    if p.outcome is AssessmentOutcome.INVESTIGATE and different_ip(case, roster) is None:
+        used = ", ".join(sorted(assessment_ips(case)))
+        return f"R6 needs an Independent Person other than {used} for the subject member; none is on the roster"
+    return None
+
+
+def _informal_outcome(case: CaseState, roster: Roster, p: a.InformalOutcome, today: date) -> str | None:
+    if case.informal_resolved is not None:
+        return "the informal outcome is already recorded"
+    return None
+
+
+def _appoint(case: CaseState, roster: Roster, p: a.AppointInvestigator, today: date) -> str | None:
+    officer = roster.officer(p.investigator)
+    if officer is None:
+        return f"{p.investigator!r} is not an officer on the roster"
+    if Role.INVESTIGATING_OFFICER not in officer.roles:
+        return f"{p.investigator!r} is not an investigating officer"
+    return None
+
+
+def _draft(case: CaseState, roster: Roster, p: a.DraftReport, today: date) -> str | None:
+    if case.draft_report is not None:
+        return "the draft report is already in; the final report follows the comment period"
+    return None
+
+
+def _comment(case: CaseState, roster: Roster, p: a.RecordComment, today: date) -> str | None:
+    if any(c.party is p.party for c in case.comments):
+        return f"the {p.party.value}'s comments are already recorded"
+    return None
+
+
+def _final(case: CaseState, roster: Roster, p: a.FinalReport, today: date) -> str | None:
+    if case.draft_report is None:
+        return "the draft report must go to the parties for comment first (R7)"
+    clock = case.clocks.get(ClockName.COMMENT_PERIOD)
+    if clock is not None and clock.running:
+        return f"the comment period is open until {clock.due.isoformat()} (R7)"
+    return None
+
+
+def _schedule(case: CaseState, roster: Roster, p: a.ScheduleHearing, today: date) -> str | None:
+    if case.hearing is not None:
+        return f"a hearing is already fixed for {case.hearing.date.isoformat()}; use adjourn-hearing"
+    if p.date < today:
+        return f"the hearing date {p.date.isoformat()} is in the past"
+    if len(set(p.panel)) != 3:
+        return "the panel needs three different councillors (R9)"
+    complainant_member = case.intake.complainant.member_id
+    for member_id in p.panel:
+        member = roster.member(member_id)
+        if member is None:
+            return f"panel member {member_id!r} is not on the roster"
+        if member_id in case.subject_members:
+            return f"panel member {member_id!r} is the subject member"
+        if member_id == complainant_member:
+            return f"panel member {member_id!r} is the complainant"
+        if member.council != case.hearing_council:
+            return (
+                f"panel member {member_id!r} sits on {member.council}, not {case.hearing_council}, "
+                "whose sub-committee hears this case (R9)"
+            )
+    if roster.independent_person(p.ip) is None:
+        return f"{p.ip!r} is not an Independent Person on the roster"
+    if p.ip in assessment_ips(case) or p.ip == case.subject_ip:
+        return f"{p.ip} advised at assessment or advises the subject member; R9 needs a different Independent Person"
+    return None
+
+
+def _adjourn(case: CaseState, roster: Roster, p: a.AdjournHearing, today: date) -> str | None:
+    if case.hearing is None:
+        return "no hearing is fixed yet; use schedule-hearing"
+    if p.date <= case.hearing.date or p.date < today:
+        return f"the new date must be after {max(case.hearing.date, today).isoformat()}"
+    return None
+
+
+def _outcome(case: CaseState, roster: Roster, p: a.RecordHearingOutcome, today: date) -> str | None:
+    if case.hearing is None:
+        return "no hearing is fixed yet; use schedule-hearing"
+    if today < case.hearing.date:
+        return f"the hearing is on {case.hearing.date.isoformat()}; its outcome can be recorded from that day"
+    return None
+
+
+def _withdrawal_decision(case: CaseState, roster: Roster, p: a.WithdrawalDecision, today: date) -> str | None:
+    if roster.independent_person(p.ip) is None:
+        return f"{p.ip!r} is not an Independent Person on the roster"
+    return None
+
+
+def _consult(case: CaseState, roster: Roster, p: a.ConsultIndependentPerson, today: date) -> str | None:
+    if roster.independent_person(p.ip) is None:
+        return f"{p.ip!r} is not an Independent Person on the roster"
+    return None
+
+
+def _stop_clock(case: CaseState, roster: Roster, p: a.StopClock, today: date) -> str | None:
+    if target_clock(case, p.clock, paused=False) is None:
+        return f"no {(p.clock or 'stage').replace('_', ' ')} clock is running"
+    return None
+
+
+def _restart_clock(case: CaseState, roster: Roster, p: a.RestartClock, today: date) -> str | None:
+    if target_clock(case, p.clock, paused=True) is None:
+        return "no stopped clock to restart"
+    return None
+
+
+def _link(case: CaseState, roster: Roster, p: a.Link, today: date) -> str | None:
+    if p.other_reference == case.reference:
+        return "a complaint cannot be linked to itself"
+    if p.other_reference in case.linked:
+        return f"already linked to {p.other_reference}"
+    return None
+
+
+CHECKS: dict[str, Callable[..., str | None]] = {
+    "triage": _triage,
+    "assess": _assess,
+    "informal_outcome": _informal_outcome,
+    "appoint_investigator": _appoint,
+    "draft_report": _draft,
+    "comment": _comment,
+    "final_report": _final,
+    "schedule_hearing": _schedule,
+    "adjourn_hearing": _adjourn,
+    "hearing_outcome": _outcome,
+    "withdrawal_decision": _withdrawal_decision,
+    "consult_ip": _consult,
+    "stop_clock": _stop_clock,
+    "restart_clock": _restart_clock,
+    "link": _link,
+}
+
+
+def _role_refusal(case: CaseState, roster: Roster, action: str, officer_id: str) -> str | None:
+    rule = ACTIONS[action]
+    officer = roster.officer(officer_id)
+    if officer is None:
+        return f"officer {officer_id!r} is not on the roster"
+    roles = set(officer.roles)
+    if not roles & rule.roles:
+        need = " or ".join(sorted(r.value for r in rule.roles))
+        have = ", ".join(sorted(r.value for r in roles))
+        return f"{officer_id} ({have}) cannot {action.replace('_', '-')}: it needs {need}"
+    if roles & rule.roles == {Role.INVESTIGATING_OFFICER} and case.investigator != officer_id:
+        return f"{officer_id} is not the Investigating Officer appointed to {case.reference}"
+    return None
+
+
+def allowed_now(case: CaseState, roster: Roster, today: date) -> list[str]:
+    """Actions whose stage and preconditions hold now, each with the roles that may take it."""
+    out = []
+    for name, rule in ACTIONS.items():
+        if case.stage not in rule.stages or _precondition(case, roster, name, today):
+            continue
+        roles = "/".join(sorted(r.value for r in rule.roles))
+        out.append(f"{name.replace('_', '-')} ({roles})")
+    return out
+
+
+def _precondition(case: CaseState, roster: Roster, name: str, today: date) -> str | None:
+    """Checks that depend on the case alone, not on the payload."""
+    if name == "assess" and case.stage is Stage.INFORMAL_RESOLUTION and case.informal_resolved is not False:
+        return "not failed"
+    if name == "informal_outcome" and case.informal_resolved is not None:
+        return "recorded"
+    if name == "draft_report" and case.draft_report is not None:
+        return "in"
+    if name == "final_report":
+        return _final(case, roster, None, today)  # type: ignore[arg-type]
+    if name == "comment" and len({c.party for c in case.comments}) == 2:
+        return "both in"
+    if name == "schedule_hearing" and case.hearing is not None:
+        return "fixed"
+    if name in ("adjourn_hearing", "hearing_outcome") and case.hearing is None:
+        return "not fixed"
+    if name == "stop_clock" and target_clock(case, None, paused=False) is None:
+        return "none running"
+    if name == "restart_clock" and not any(c.paused_since for c in case.clocks.values()):
+        return "none stopped"
+    return None
+
+
+def refusal(case: CaseState, roster: Roster, action: str, payload: BaseModel, today: date) -> str | None:
+    """Why `action` may not be taken now, as a sentence naming the case, its stage and what
+    is allowed instead; None when it may."""
+    rule = ACTIONS[action]
+    reason: str | None
+    if case.stage not in rule.stages:
+        reason = f"{action.replace('_', '-')} is not allowed at this stage"
+    else:
+        officer = getattr(payload, "officer", "")
+        reason = _role_refusal(case, roster, action, officer) or CHECKS.get(action, lambda *_: None)(
+            case, roster, payload, today
+        )
+    if reason is None:
+        return None
+    allowed = ", ".join(allowed_now(case, roster, today)) or "nothing: the case is closed"
+    return f"{case.reference} is at stage {case.stage.value}: refused: {reason}. Allowed now: {allowed}."
+
+
+def panel_warnings(
+    case: CaseState, roster: Roster, p: a.ScheduleHearing, today: date, min_notice_days: int
+) -> list[str]:
+    """R9 asks for three groups 'wherever possible': a warning, not a refusal."""
+    warnings = []
+    groups = [m.group for m in (roster.member(i) for i in p.panel) if m]
+    if len(set(groups)) < 3:
+        warnings.append(
+            f"the panel is not from three different groups ({', '.join(groups)}); R9 asks for it where possible"
+        )
+    if (p.date - today).days < min_notice_days:
+        warnings.append(f"only {(p.date - today).days} days' notice of the hearing; R9 asks for sufficient notice")
+    council = roster.council(case.council)
+    if council and council.kind is CouncilKind.PARISH and not p.parish_adviser:
+        warnings.append("a parish member's hearing should have a parish co-optee advising (R9)")
+    return warnings
+
+
+def intake_flags(start: StartComplaint) -> list[str]:
+    """Flags shown to the MO on receipt, never refusals: R4's time bar and anonymity, and best
+    practice 11 (a parish clerk complaining about a member of their own parish council)."""
+    intake, months = start.intake, start.procedure.time_bar_months
+    flags = []
+    if WorkingCalendar.add_months(max(intake.conduct_dates), months) < london_date(start.received_at):
+        flags.append(f"conduct over {months} months before receipt (R4)")
+    if intake.complainant.anonymous:
+        flags.append("anonymous complaint (R4)")
+    council = start.roster.council(intake.council)
+    if intake.complainant.type is ComplainantType.PARISH_CLERK and council and council.kind is CouncilKind.PARISH:
+        flags.append("a parish clerk complaining about a member of their parish council (best practice 11)")
+    return flags

@@ -1,0 +1,43 @@
+"""Connecting to Temporal the same way from every client: CLI, web app, dev runner, tests."""
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError, RPCStatusCode
+
+from conduct import search
+from conduct.settings import Settings
+
+DATA_CONVERTER = pydantic_data_converter
+
+
+async def connect(settings: Settings) -> Client:
+    return await Client.connect(
+        settings.temporal_address, namespace=settings.temporal_namespace, data_converter=DATA_CONVERTER
+    )
+
+
+async def register_search_attributes(client: Client, namespace: str = "default") -> None:
+    """Idempotent: adds only the project's attributes the namespace does not have yet (the
+    time-skipping server cannot list them, so there every attribute is added)."""
+    try:
+        existing = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=namespace)
+        )
+        known = set(existing.custom_attributes)
+    except RPCError as err:
+        if err.status is not RPCStatusCode.UNIMPLEMENTED:
+            raise
+        known = set()
+    missing = {
+        key.name: IndexedValueType.ValueType(key.indexed_value_type) for key in search.ALL if key.name not in known
+    }
+    if missing:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=namespace, search_attributes=missing)
+        )
+
+
+def workflow_id(reference: str) -> str:
+    return f"complaint-{reference}"

@@ -1,0 +1,210 @@
+"""The embedded default, run on one machine: dev server + worker + outbox, and a demo case.
+
+`conduct dev` keeps everything under one data directory: the Temporal state (temporal.db), the
+case register (conduct.db), the server's log and the outbox of letters. Running it again on the
+same directory carries on with the same cases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import subprocess
+from collections.abc import Awaitable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from conduct.case import CaseState
+from conduct.intake import ComplaintIntake, StartComplaint
+from conduct.register import allocate_reference, create_schema, make_engine
+from conduct.roster import load_roster
+from conduct.settings import PROJECT_ROOT, Settings
+from starter import devserver
+from starter.client import connect, register_search_attributes, workflow_id
+from workflows.complaint import ComplaintWorkflow
+
+EXAMPLES = PROJECT_ROOT / "examples"
+RUNNING = "Running."
+T = TypeVar("T")
+
+
+class _Stopped(Exception):
+    """Ctrl-C (or SIGTERM) arrived while starting up."""
+
+
+def _say(text: str = "") -> None:
+    print(text, flush=True)  # flushed: a supervisor or test reads these lines through a pipe
+
+
+async def _unless_stopped(stop: asyncio.Event, work: Awaitable[T]) -> T:
+    """Await `work`, abandoning it when `stop` is set first."""
+    task = asyncio.ensure_future(work)
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopper.cancel()
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+        raise _Stopped
+    return task.result()
+
+
+async def _connect_with_retry(settings: Settings, timeout: float = 20) -> Client:
+    """The gRPC port opens a moment before the frontend answers: retry for a while."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        try:
+            return await connect(settings)
+        except RuntimeError:
+            if loop.time() >= deadline:
+                raise devserver.DevServerError(
+                    f"the Temporal dev server on {settings.temporal_address} did not accept a connection"
+                ) from None
+            await asyncio.sleep(0.3)
+
+
+async def _watch(server: subprocess.Popen[bytes], stop: asyncio.Event) -> None:
+    while server.poll() is None and not stop.is_set():
+        await asyncio.sleep(0.5)
+    stop.set()
+
+
+async def _serve(
+    settings: Settings, server: subprocess.Popen[bytes], port: int, ui_port: int, stop: asyncio.Event
+) -> None:
+    data_dir = settings.data_dir
+    await _unless_stopped(stop, devserver.wait_until_serving(port, server, data_dir))
+    client = await _unless_stopped(stop, _connect_with_retry(settings))
+    await _unless_stopped(stop, register_search_attributes(client, settings.temporal_namespace))
+    from worker import build_worker
+
+    watcher = asyncio.create_task(_watch(server, stop))
+    try:
+        async with build_worker(client, settings):
+            address = settings.temporal_address
+            _say(f"Temporal        {address}   (export CONDUCT_TEMPORAL_ADDRESS={address})")
+            _say(f"Temporal UI     http://127.0.0.1:{ui_port}")
+            _say(f"Outbox          {settings.resolved_outbox_dir}")
+            _say(f"Data            {data_dir}   (export CONDUCT_DATA_DIR={data_dir})")
+            _say(f"{RUNNING} Open a sample case with `conduct demo` in another shell; Ctrl-C stops everything.")
+            await stop.wait()
+            _say("stopping...")
+    finally:
+        watcher.cancel()
+    if server.poll() is not None:
+        raise devserver.DevServerError(devserver.exited_message(server, data_dir))
+
+
+async def run_local(data_dir: Path, port: int, ui_port: int) -> None:
+    """`conduct dev`: the dev server (SQLite under `data_dir`), the worker in this process, and the
+    outbox. Returns on Ctrl-C or SIGTERM once both have stopped; a problem is a one-line SystemExit."""
+    data_dir = data_dir.expanduser().resolve()
+    settings = Settings(data_dir=data_dir, temporal_address=f"127.0.0.1:{port}")
+    try:
+        server = devserver.start(data_dir, port, ui_port)
+    except devserver.DevServerError as err:
+        raise SystemExit(f"conduct dev: {err}") from None
+    settings.resolved_outbox_dir.mkdir(parents=True, exist_ok=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    problem: str | None = None
+    try:
+        await _serve(settings, server, port, ui_port, stop)
+    except _Stopped:
+        pass
+    except devserver.DevServerError as err:
+        problem = str(err)
+    finally:
+        code = devserver.stop(server)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    if problem:
+        raise SystemExit(f"conduct dev: {problem}")
+    _say(f"stopped (Temporal dev server exit code {code})")
+
+
+# ----------------------------------------------------------------------------- client commands
+
+
+async def _client(settings: Settings) -> Client:
+    try:
+        return await connect(settings)
+    except RuntimeError:
+        raise SystemExit(
+            f"cannot reach Temporal at {settings.temporal_address}: start `conduct dev` or set CONDUCT_TEMPORAL_ADDRESS"
+        ) from None
+
+
+async def _query(handle: WorkflowHandle[Any, Any], reference: str, timeout: float = 10) -> CaseState:
+    try:
+        return await handle.query(ComplaintWorkflow.status, rpc_timeout=timedelta(seconds=timeout))
+    except RPCError as err:
+        if err.status is RPCStatusCode.NOT_FOUND:
+            raise SystemExit(f"no case {reference} on this Temporal server") from None
+        if err.status is RPCStatusCode.DEADLINE_EXCEEDED:
+            raise SystemExit(f"case {reference} did not answer: is the worker (`conduct dev`) running?") from None
+        raise
+
+
+def _public(state: CaseState, **dump: Any) -> dict[str, Any]:
+    return json.loads(state.model_dump_json(**dump))
+
+
+async def open_demo_case(settings: Settings, reference: str | None, wait: float = 15) -> dict[str, Any]:
+    """Open examples/complaint.json (against examples/roster.toml) as a new case and return its
+    state once the acknowledgement letter is sent (or after `wait` seconds)."""
+    roster = load_roster(EXAMPLES / "roster.toml")
+    intake = ComplaintIntake.model_validate_json((EXAMPLES / "complaint.json").read_text())
+    council = roster.council(intake.council)
+    assert council is not None, f"examples/complaint.json names council {intake.council!r}, not on the roster"
+    client = await _client(settings)
+    now = datetime.now(UTC)
+    engine = make_engine(settings.resolved_database_url) if reference is None else None
+    try:
+        if engine is not None:
+            create_schema(engine)
+        for _ in range(20):  # a reference Temporal already knows (e.g. a wiped register) is skipped
+            ref = reference or allocate_reference(engine, council.code, now.year)
+            try:
+                handle = await client.start_workflow(
+                    ComplaintWorkflow.run,
+                    StartComplaint(reference=ref, received_at=now, intake=intake, roster=roster),
+                    id=workflow_id(ref),
+                    task_queue=settings.task_queue,
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                )
+                break
+            except WorkflowAlreadyStartedError:
+                if reference is not None:
+                    raise SystemExit(f"case {reference} already exists: see `conduct status {reference}`") from None
+        else:
+            raise SystemExit("could not find a free case reference")
+    finally:
+        if engine is not None:
+            engine.dispose()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while True:
+        state = await _query(handle, ref, timeout=max(1.0, deadline - loop.time()))
+        if state.letters or loop.time() >= deadline:
+            return _public(state, exclude={"intake"})
+        await asyncio.sleep(0.3)
+
+
+async def case_status(settings: Settings, reference: str) -> dict[str, Any]:
+    client = await _client(settings)
+    return _public(await _query(client.get_workflow_handle(workflow_id(reference)), reference))
