@@ -223,6 +223,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
+    # Tables kept beside the case register, defined in their own modules.
+    from conduct import intake_keys, roster_store  # noqa: F401
+
     Base.metadata.create_all(engine)
 
 

@@ -247,6 +247,8 @@ def _consult(case: CaseState, roster: Roster, p: a.ConsultIndependentPerson, tod
 
 
 def _stop_clock(case: CaseState, roster: Roster, p: a.StopClock, today: date) -> str | None:
+    if p.clock is ClockName.COMMENT_PERIOD:
+        return "the 14-day comment period cannot be stopped; it closes by itself (R7)"
     if target_clock(case, p.clock, paused=False) is None:
         return f"no {(p.clock or 'stage').replace('_', ' ')} clock is running"
     return None

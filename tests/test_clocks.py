@@ -164,6 +164,8 @@ async def test_comment_period_closes_itself_without_escalation(driver: CaseDrive
     await case.act("comment", a.RecordComment(officer=MO, party=a.Party.COMPLAINANT, text="Fine."))
     clock = (await case.status()).clocks[ClockName.COMMENT_PERIOD]
     assert clock.due == date(2029, 12, 31)  # 17 Dec + 14 days, not moved off New Year's Eve
+    with pytest.raises(Refused, match="the 14-day comment period cannot be stopped"):
+        await case.act("stop_clock", a.StopClock(officer=MO, reason="x", clock=ClockName.COMMENT_PERIOD))
     final = a.FinalReport(officer=IO, finding=Finding.NO_BREACH, text="No breach.")
     with pytest.raises(Refused, match="the comment period is open until 2029-12-31"):
         await case.act("final_report", final)

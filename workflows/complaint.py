@@ -164,14 +164,7 @@ class ComplaintWorkflow:
     async def _assess(self, p: _Pending) -> AssessmentOutcome:
         """R2-R4, and R3's parish referral. Returns where the case goes next."""
         d: a.Assess = p.payload  # type: ignore[assignment]
-        self.state.assessment = Decision(
-            outcome=d.outcome,
-            grounds=d.grounds,
-            actions=d.actions,
-            reasons=d.reasons,
-            officer=d.officer,
-            at=workflow.now(),
-        )
+        self._record_assessment(d)
         self._meet(ClockName.ASSESSMENT)
         self._log("assessment", f"assessment decided: {d.outcome.value}", d.officer)
         await self._inform_group_leaders()
@@ -186,9 +179,14 @@ class ComplaintWorkflow:
             await self._letter(LetterTemplate.DECISION_INFORMAL, self._to.parties(), text=d.reasons, items=items)
             self._set_stage(Stage.INFORMAL_RESOLUTION)
             await self._done(p, "informal resolution under way")
-        else:
-            await self._done(p, "referred for investigation", later=True)
+        # investigate: the update is answered once the referral letters are out (R6, below)
         return d.outcome
+
+    def _record_assessment(self, d: a.Assess) -> None:
+        self.state.assessment = Decision(
+            outcome=d.outcome, grounds=d.grounds, actions=d.actions, reasons=d.reasons, officer=d.officer,
+            at=workflow.now(),
+        )  # fmt: skip
 
     async def _no_action(self, d: a.Assess, p: _Pending) -> None:
         """R4: written decision with reasons to both parties; the matter stays on record."""
@@ -221,20 +219,12 @@ class ComplaintWorkflow:
         await self._done(p, "informal resolution failed: consult an IP, then assess (investigate or no-action)")
         p = await self._next("assess")
         d: a.Assess = p.payload  # type: ignore[assignment]
-        self.state.assessment = Decision(
-            outcome=d.outcome,
-            grounds=d.grounds,
-            actions=d.actions,
-            reasons=d.reasons,
-            officer=d.officer,
-            at=workflow.now(),
-        )
+        self._record_assessment(d)
         self._log("assessment", f"after failed informal resolution: {d.outcome.value}", d.officer)
         if d.outcome is AssessmentOutcome.NO_ACTION:
             await self._no_action(d, p)
             return None
-        await self._done(p, "referred for investigation", later=True)
-        return AssessmentOutcome.INVESTIGATE
+        return AssessmentOutcome.INVESTIGATE  # answered by _refer_for_investigation
 
     async def _refer_for_investigation(self) -> None:
         """R6: both parties told in writing, the committee chair advised, the subject member given
@@ -889,10 +879,8 @@ class ComplaintWorkflow:
         if self._withdrawn:
             raise CaseWithdrawn()
 
-    async def _done(self, p: _Pending, message: str, later: bool = False) -> None:
-        """Answer the update that handed `p` to `run`; `later` leaves it for the next step."""
-        if later:
-            return
+    async def _done(self, p: _Pending, message: str) -> None:
+        """Answer the update that handed `p` to `run`, once the register has caught up."""
         await self._checkpoint()
         p.result = self._result(message, p.warnings)
 
