@@ -60,6 +60,16 @@ class LetterRecord(BaseModel):
     sent_at: datetime
 
 
+class DeliveryFailure(BaseModel):
+    """A letter the mail provider refused for good (bad address, rejected sender or key)."""
+
+    template: LetterTemplate
+    to: str
+    role: RecipientRole
+    error: str
+    at: datetime
+
+
 class IPConsultation(BaseModel):
     ip: str
     at: datetime
@@ -155,4 +165,5 @@ class CaseState(BaseModel):
     overdue: bool = False
     timeline: list[TimelineEntry] = []
     letters: list[LetterRecord] = []
+    delivery_failures: list[DeliveryFailure] = []
     allowed: list[str] = Field(default=[], description="officer actions allowed now, with who may take them")

@@ -37,6 +37,7 @@ class LetterTemplate(StrEnum):
     WITHDRAWAL_DECISION = "withdrawal_decision"  # R13, complainant and subject
     CLOCK_REMINDER = "clock_reminder"  # before any clock lapses
     CLOCK_ESCALATION = "clock_escalation"  # at lapse: MO, deputy (and IO for R7)
+    DELIVERY_FAILED = "delivery_failed"  # a letter refused for good by the mail provider: MO, deputy
 
 
 class Recipient(BaseModel):

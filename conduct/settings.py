@@ -19,10 +19,20 @@ class Settings(BaseSettings):
     outbox_dir: Path | None = None
     mail_backend: str = Field(default="outbox", pattern="^(outbox|smtp|sendgrid)$")
     mail_from: str = "monitoring.officer@council.example"
+    sendgrid_api_key: str = Field(default="", repr=False)
+    sendgrid_host: str = "https://api.sendgrid.com"
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = Field(default="", repr=False)
+    smtp_starttls: bool = False
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
     task_queue: str = "conduct"
     templates_dir: Path = PROJECT_ROOT / "templates"
+    encryption_keys: str = Field(
+        default="", repr=False, description="id:base64 AES-256 keys, comma-separated; the first encrypts"
+    )
     closures: Annotated[list[date], NoDecode] = Field(
         default=[], description="council closure days: ISO dates, comma-separated"
     )
@@ -37,6 +47,17 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'conduct.db').resolve()}"
+
+    @property
+    def key_file(self) -> Path:
+        """Where `conduct dev` keeps the embedded default's encryption key (created on first run)."""
+        return self.data_dir / "encryption.keys"
+
+    @property
+    def resolved_encryption_keys(self) -> str:
+        if self.encryption_keys:
+            return self.encryption_keys
+        return self.key_file.read_text().strip() if self.key_file.exists() else ""
 
     @property
     def resolved_outbox_dir(self) -> Path:

@@ -1,20 +1,32 @@
 """Connecting to Temporal the same way from every client: CLI, web app, dev runner, tests."""
 
+import dataclasses
+
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.service import RPCError, RPCStatusCode
 
 from conduct import search
+from conduct.codec import EncryptionCodec, parse_keys
 from conduct.settings import Settings
 
 DATA_CONVERTER = pydantic_data_converter
 
 
+def data_converter(settings: Settings) -> DataConverter:
+    """Pydantic payloads, encrypted when keys are configured (every client and worker must agree)."""
+    keys = settings.resolved_encryption_keys
+    if not keys:
+        return DATA_CONVERTER
+    return dataclasses.replace(DATA_CONVERTER, payload_codec=EncryptionCodec(parse_keys(keys)))
+
+
 async def connect(settings: Settings) -> Client:
     return await Client.connect(
-        settings.temporal_address, namespace=settings.temporal_namespace, data_converter=DATA_CONVERTER
+        settings.temporal_address, namespace=settings.temporal_namespace, data_converter=data_converter(settings)
     )
 
 

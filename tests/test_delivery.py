@@ -5,6 +5,7 @@ from collections import Counter
 from pathlib import Path
 
 from sqlalchemy import text
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.mail import OutboxBackend, OutgoingMail
@@ -73,3 +74,43 @@ async def test_retried_letter_is_sent_and_recorded_once(env: WorkflowEnvironment
     assert len(list(settings.resolved_outbox_dir.glob("*.eml"))) == 3
     with make_engine(settings.resolved_database_url).connect() as conn:
         assert conn.execute(text("select count(*) from notifications")).scalar_one() == 3
+
+
+class RefusesOneAddress:
+    """A provider that will never accept one address (say, a mistyped one)."""
+
+    def __init__(self, directory: Path, refused: str) -> None:
+        self.outbox, self.refused = OutboxBackend(directory), refused
+
+    def send(self, message: OutgoingMail) -> None:
+        if message.to == self.refused:
+            raise ApplicationError("550 mailbox unavailable", type="MailPermanentError", non_retryable=True)
+        self.outbox.send(message)
+
+
+async def test_permanent_delivery_failure_is_recorded_escalated_and_does_not_stall(
+    env: WorkflowEnvironment, settings: Settings
+) -> None:
+    subject = factories.roster().member(factories.intake().subject_members[0])
+    assert subject is not None
+    backend = RefusesOneAddress(settings.resolved_outbox_dir, str(subject.email))
+    async with build_worker(env.client, settings, LetterActivities(settings, backend=backend), fail_fast=True):
+        driver = CaseDriver(env, settings)
+        await driver.travel_to_day(RECEIVED)
+        case = await driver.open()
+        result = await case.act("triage", a.Triage(officer=MO, notify=True))
+        assert result.stage == "assessment"  # the case carried on
+        state = await case.status()
+    [failure] = state.delivery_failures
+    assert (failure.template.value, failure.to, failure.role.value) == (
+        "subject_notified",
+        str(subject.email),
+        "subject_member",
+    )
+    assert "550 mailbox unavailable" in failure.error
+    letters = {(r.template.value, r.role.value) for r in state.letters}
+    assert ("delivery_failed", "monitoring_officer") in letters
+    assert ("delivery_failed", "deputy_monitoring_officer") in letters
+    assert ("group_leader_informed", "group_leader") in letters  # later letters still go
+    assert ("subject_notified", "subject_member") not in letters
+    assert [t.event for t in state.timeline].count("letter_failed") == 1

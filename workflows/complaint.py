@@ -18,10 +18,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     import email_validator  # noqa: F401  (pydantic's EmailStr imports it lazily; load it outside the sandbox)
@@ -36,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         Clock,
         Comment,
         Decision,
+        DeliveryFailure,
         Hearing,
         HearingOutcome,
         IPConsultation,
@@ -825,17 +827,53 @@ class ComplaintWorkflow:
             )
         if not requests:
             return
-        receipts = await workflow.execute_activity(
-            "send_letters",
-            LetterBatch(requests=requests),
-            result_type=list[LetterReceipt],
-            start_to_close_timeout=timedelta(minutes=2),
-            retry_policy=LETTER_RETRY,
-            summary=f"{template.value} to {', '.join(sorted({r.recipient.role.value for r in requests}))}",
-        )
+        summary = f"{template.value} to {', '.join(sorted({r.recipient.role.value for r in requests}))}"
+        try:
+            receipts = await self._send("send_letters", LetterBatch(requests=requests), list[LetterReceipt], summary)
+        except ActivityError as err:
+            if not _permanent_mail_failure(err):
+                raise
+            # One address the provider will never accept: send the rest one by one (those already
+            # sent come back as duplicates) and record what failed, rather than stall the case.
+            receipts = []
+            for req in requests:
+                try:
+                    receipts.append(await self._send("send_letter", req, LetterReceipt, summary))
+                except ActivityError as one:
+                    if not _permanent_mail_failure(one):
+                        raise
+                    await self._delivery_failed(req, one)
         for rc in receipts:
             self.state.letters.append(
                 LetterRecord(template=rc.template, to=rc.to, role=rc.role, key=rc.key, sent_at=rc.sent_at)
+            )
+
+    async def _send(self, activity: str, arg: BaseModel, result_type: object, summary: str) -> Any:
+        return await workflow.execute_activity(
+            activity,
+            arg,
+            result_type=result_type,  # type: ignore[arg-type]
+            start_to_close_timeout=timedelta(minutes=2),
+            retry_policy=LETTER_RETRY,
+            summary=summary,
+        )
+
+    async def _delivery_failed(self, req: LetterRequest, err: ActivityError) -> None:
+        """A letter the provider refused for good: on the case for `conduct show`, and the MO
+        and deputy are told (unless their own letter is the one failing)."""
+        reason = str(err.cause.message if isinstance(err.cause, ApplicationError) else err)
+        self.state.delivery_failures.append(
+            DeliveryFailure(template=req.template, to=str(req.recipient.email), role=req.recipient.role,
+                            error=reason, at=workflow.now())
+        )  # fmt: skip
+        self._log(
+            "letter_failed", f"{req.template.value} to {req.recipient.role.value} could not be delivered: {reason}"
+        )
+        if req.template is not LetterTemplate.DELIVERY_FAILED:
+            await self._letter(
+                LetterTemplate.DELIVERY_FAILED,
+                self._to.officers(Role.MONITORING_OFFICER) + self._to.officers(Role.DEPUTY_MONITORING_OFFICER),
+                text=f"{req.template.value} to {req.recipient.name} <{req.recipient.email}>: {reason}",
             )
 
     def _letter_context(self, **extra: object) -> LetterContext:
@@ -938,6 +976,10 @@ class ComplaintWorkflow:
 
     def _subject_names(self) -> list[str]:
         return [m.name for m in (self.roster.member(i) for i in self.state.subject_members) if m]
+
+
+def _permanent_mail_failure(err: ActivityError) -> bool:
+    return isinstance(err.cause, ApplicationError) and err.cause.type == "MailPermanentError"
 
 
 def _london_midday(d: date) -> datetime:
