@@ -17,9 +17,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.letters import render_letter
-from activities.mail import MailBackend, OutgoingMail, backend_from_settings
+from activities.mail import MailBackend, MailPermanentError, OutgoingMail, backend_from_settings
 from conduct import register
 from conduct.case import CaseState
 from conduct.letters import LetterBatch, LetterReceipt, LetterRequest
@@ -49,19 +50,29 @@ class LetterActivities:
             activity.logger.info("letter %s already sent; not sending again", request.key)
             return previous
         rendered = render_letter(request, self.templates_dir)
-        self.backend.send(
-            OutgoingMail(
-                key=request.key,
-                to=str(request.recipient.email),
-                to_name=request.recipient.name,
-                subject=rendered.subject,
-                text=rendered.text,
-                html=rendered.html,
-                sender=self.settings.mail_from,
-                reference=request.reference,
-                attachment_text=request.attachment_text,
-            )
+        mail = OutgoingMail(
+            key=request.key,
+            to=str(request.recipient.email),
+            to_name=request.recipient.name,
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            sender=self.settings.mail_from,
+            reference=request.reference,
+            attachment_text=request.attachment_text,
         )
+        try:
+            self.backend.send(mail)
+        except MailPermanentError as err:
+            # Retrying cannot help (bad address, refused credentials): fail at once, visibly.
+            # A MailTemporaryError propagates as it is: the attempt fails and Temporal retries.
+            # The message goes into history unencrypted; the details are payloads (encrypted).
+            raise ApplicationError(
+                f"letter {request.key} refused: {err}",
+                {"status": err.status, "body": err.body},
+                type="MailPermanentError",
+                non_retryable=True,
+            ) from err
         receipt = LetterReceipt(
             key=request.key,
             template=request.template,

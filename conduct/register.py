@@ -223,10 +223,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
-    # Tables kept beside the case register, defined in their own modules.
-    from conduct import intake_keys, roster_store  # noqa: F401
+    """Migrate the database to the newest schema (`alembic upgrade head`, in-process). Idempotent
+    and safe to call from several processes at once; see conduct/migrations."""
+    from conduct.migrations import upgrade
 
-    Base.metadata.create_all(engine)
+    upgrade(engine)
 
 
 # ----------------------------------------------------------------------------- transactions

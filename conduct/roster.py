@@ -10,19 +10,25 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, EmailStr, Field, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from conduct.vocabulary import CouncilKind, Nation, Role
 
 Identifier = str
 
 
-class Contact(BaseModel):
+class _Strict(BaseModel):
+    """A misplaced key in a roster file is an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Contact(_Strict):
     name: str = Field(min_length=1)
     email: EmailStr
 
 
-class Council(BaseModel):
+class Council(_Strict):
     id: Identifier = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str
     code: str = Field(pattern=r"^[A-Z]{2,6}$", description="prefix of case references, e.g. WBC")
@@ -36,7 +42,7 @@ class Council(BaseModel):
     clerk: Contact | None = Field(default=None, description="parish clerk, told of decisions (R11)")
 
 
-class Member(BaseModel):
+class Member(_Strict):
     id: Identifier
     name: str
     email: EmailStr
@@ -45,26 +51,26 @@ class Member(BaseModel):
     co_opted: bool = False
 
 
-class GroupLeader(BaseModel):
+class GroupLeader(_Strict):
     council: Identifier
     group: str
     member: Identifier
 
 
-class IndependentPerson(BaseModel):
+class IndependentPerson(_Strict):
     id: Identifier
     name: str
     email: EmailStr
 
 
-class Officer(BaseModel):
+class Officer(_Strict):
     id: Identifier
     name: str
     email: EmailStr
     roles: list[Role] = Field(min_length=1)
 
 
-class Roster(BaseModel):
+class Roster(_Strict):
     councils: list[Council] = []
     members: list[Member] = []
     group_leaders: list[GroupLeader] = []

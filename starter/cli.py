@@ -1,18 +1,39 @@
 """`conduct`: the command line. This module wires commands; each command's work lives in its
-own module."""
+own module (officer actions in starter/actions_cli.py, the rest named after what they show).
+
+Every officer command takes `--as OFFICER_ID` (or CONDUCT_OFFICER) and every read command `--json`.
+Exit codes: 0 done, 1 anything else (e.g. Temporal unreachable), 2 bad usage, 3 refused, 4 no such case.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from conduct.settings import get_settings
+from starter import actions_cli
+from starter.actions_cli import AsOfficer, Ref
+from starter.output import handled
+from starter.roster_io import CSV_LAYOUT
+from starter.words import NationWord, StageWord
 
-app = typer.Typer(help="Code of Conduct complaints: officers' commands.", no_args_is_help=True)
+app = typer.Typer(
+    help=(
+        "Code of Conduct complaints: officers' commands. Exit codes: 0 done, 1 error (e.g. Temporal "
+        "unreachable), 2 bad usage, 3 refused, 4 no such case."
+    ),
+    no_args_is_help=True,
+)
+app.add_typer(actions_cli.app)
+roster_app = typer.Typer(help="The roster: councils, members and groups, Independent Persons, officers.")
+app.add_typer(roster_app, name="roster")
+
+Json = Annotated[bool, typer.Option("--json", help="print JSON instead of tables")]
 
 
 @app.command()
@@ -52,3 +73,148 @@ def status(reference: str) -> None:
     from starter.local import case_status
 
     typer.echo(json.dumps(asyncio.run(case_status(get_settings(), reference)), indent=2, default=str))
+
+
+@app.command()
+def web(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+) -> None:
+    """Run the public web app (complaint form, webhook, published decision notices)."""
+    try:
+        from starter.web.app import serve
+    except ModuleNotFoundError as error:
+        if error.name in ("starter.web", "starter.web.app"):
+            typer.echo("conduct web: the web app (starter/web/app.py) is not in this installation", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(f"conduct web: a package the web app needs is missing: {error.name}", err=True)
+        raise typer.Exit(1) from None
+    serve(get_settings(), host, port)
+
+
+# ----------------------------------------------------------------------------- roster
+
+
+@roster_app.command("import", help=f"Import a roster from a TOML, CSV or JSON file; it is in force from now on.\n\n"
+                    f"TOML: the layout of examples/roster.toml.\n\n{CSV_LAYOUT}")  # fmt: skip
+@handled
+def roster_import(
+    path: Annotated[Path, typer.Argument(metavar="PATH", help=".toml, .csv or .json", show_default=False)],
+    as_officer: AsOfficer = None,
+) -> None:
+    from starter import officer, output, roster_io
+
+    settings = get_settings()
+    roster = roster_io.read_roster_file(path)
+    officer.may_replace_roster(settings, as_officer)
+    number = roster_io.import_roster(settings, roster)
+    output.done(f"roster {number} imported from {path}: {roster_io.summary(roster)}")
+
+
+@roster_app.command("show")
+@handled
+def roster_show(
+    json_: Json = False,
+    csv: Annotated[bool, typer.Option("--csv", help="print the roster as CSV (the import layout)")] = False,
+    as_officer: AsOfficer = None,
+) -> None:
+    """Show the roster in force."""
+    from starter import officer, output, roster_io
+
+    settings = get_settings()
+    officer.identify(settings, as_officer)
+    roster = roster_io.roster_in_force(settings)
+    assert roster is not None  # identify() refuses when there is none
+    if json_:
+        output.emit_json(roster_io.roster_json(roster))
+    elif csv:
+        typer.echo(roster_io.roster_to_csv(roster), nl=False)
+    else:
+        roster_io.render_roster(roster)
+
+
+# ----------------------------------------------------------------------------- reading cases
+
+
+@app.command()
+@handled
+def cases(
+    stage: Annotated[StageWord | None, typer.Option(help="only cases at this stage", show_default=False)] = None,  # type: ignore[valid-type]
+    council: Annotated[str | None, typer.Option(help="council id", show_default=False)] = None,
+    member: Annotated[str | None, typer.Option(help="subject member id", show_default=False)] = None,
+    group: Annotated[str | None, typer.Option(help="the subject's group on receipt", show_default=False)] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="only cases with a lapsed clock")] = False,
+    json_: Json = False,
+    as_officer: AsOfficer = None,
+) -> None:
+    """List cases (through Temporal visibility), soonest deadline first, with days left."""
+    from conduct.vocabulary import Stage
+    from starter import cases as listing
+    from starter import officer, output, session
+    from starter.words import domain
+
+    settings = get_settings()
+    officer.identify(settings, as_officer)
+    query = listing.visibility_query(domain(stage, Stage) if stage else None, council, member, group, overdue)
+    lines = session.run(settings, lambda client: listing.list_cases(client, query))
+    if json_:
+        output.emit_json(listing.cases_json(lines))
+    else:
+        listing.render_cases(lines)
+
+
+@app.command()
+@handled
+def show(reference: Ref, json_: Json = False, as_officer: AsOfficer = None) -> None:
+    """One case now: parties, stage, every clock, the actions allowed and to whom, letters sent."""
+    from starter import case_view, officer, output, roster_io, session
+
+    settings = get_settings()
+    officer.identify(settings, as_officer)
+    state = session.run(settings, lambda client: session.status(client, reference), reference)
+    roster = roster_io.roster_in_force(settings)
+    if json_:
+        output.emit_json(case_view.case_json(state, roster))
+    else:
+        case_view.render_case(state, roster)
+
+
+@app.command()
+@handled
+def history(reference: Ref, json_: Json = False, as_officer: AsOfficer = None) -> None:
+    """The case's audit trail, read from its Temporal event history: actions, clocks, letters."""
+    from starter import officer, output, session, timeline
+
+    settings = get_settings()
+    officer.identify(settings, as_officer)
+    entries = session.run(settings, lambda client: timeline.fetch_timeline(client, reference), reference)
+    if json_:
+        output.emit_json(timeline.timeline_json(reference, entries))
+    else:
+        timeline.render_timeline(reference, entries)
+
+
+@app.command()
+@handled
+def deadlines(
+    from_: Annotated[
+        datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="the day of the starting event, YYYY-MM-DD")
+    ],
+    nation: Annotated[NationWord, typer.Option(help="whose bank holidays")] = "england",  # type: ignore[valid-type,assignment]
+    json_: Json = False,
+    as_officer: AsOfficer = None,
+) -> None:
+    """When each clock falls due if its starting event happens on --from (bank holidays of the
+    nation and CONDUCT_CLOSURES counted, as the workflow counts them)."""
+    from conduct.vocabulary import Nation
+    from starter import deadlines_cli, officer, output
+    from starter.words import domain
+
+    settings = get_settings()
+    officer.identify(settings, as_officer)
+    start, where = from_.date(), domain(nation, Nation)
+    due = deadlines_cli.deadlines_from(start, where, list(settings.closures))
+    if json_:
+        output.emit_json(deadlines_cli.deadlines_json(due))
+    else:
+        deadlines_cli.render_deadlines(start, where, due)

@@ -23,9 +23,11 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from conduct.case import CaseState
+from conduct.codec import new_key_spec
 from conduct.intake import ComplaintIntake, StartComplaint
 from conduct.register import allocate_reference, create_schema, make_engine
 from conduct.roster import load_roster
+from conduct.roster_store import current_roster, save_roster
 from conduct.settings import PROJECT_ROOT, Settings
 from starter import devserver
 from starter.client import connect, register_search_attributes, workflow_id
@@ -112,29 +114,47 @@ async def run_local(data_dir: Path, port: int, ui_port: int) -> None:
     outbox. Returns on Ctrl-C or SIGTERM once both have stopped; a problem is a one-line SystemExit."""
     data_dir = data_dir.expanduser().resolve()
     settings = Settings(data_dir=data_dir, temporal_address=f"127.0.0.1:{port}")
-    try:
-        server = devserver.start(data_dir, port, ui_port)
-    except devserver.DevServerError as err:
-        raise SystemExit(f"conduct dev: {err}") from None
-    settings.resolved_outbox_dir.mkdir(parents=True, exist_ok=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    problem: str | None = None
     try:
-        await _serve(settings, server, port, ui_port, stop)
-    except _Stopped:
-        pass
-    except devserver.DevServerError as err:
-        problem = str(err)
+        try:
+            server = devserver.start(data_dir, port, ui_port)
+        except devserver.DevServerError as err:
+            raise SystemExit(f"conduct dev: {err}") from None
+        settings.resolved_outbox_dir.mkdir(parents=True, exist_ok=True)
+        _first_run(settings)
+        problem: str | None = None
+        try:
+            await _serve(settings, server, port, ui_port, stop)
+        except _Stopped:
+            pass
+        except devserver.DevServerError as err:
+            problem = str(err)
+        finally:
+            code = devserver.stop(server)
     finally:
-        code = devserver.stop(server)
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     if problem:
         raise SystemExit(f"conduct dev: {problem}")
-    _say(f"stopped (Temporal dev server exit code {code})")
+    _say("stopped" if code in (0, -signal.SIGINT) else f"stopped (the Temporal dev server exited with code {code})")
+
+
+def _first_run(settings: Settings) -> None:
+    """The embedded default encrypts payloads with a key kept in the data directory, and starts
+    with the demo roster; neither is touched when already there."""
+    if not settings.resolved_encryption_keys:
+        settings.key_file.write_text(new_key_spec(f"dev-{datetime.now(UTC):%Y%m%d}") + "\n")
+        settings.key_file.chmod(0o600)
+        _say(f"Encryption      new key in {settings.key_file} (keep it: histories cannot be read without it)")
+    engine = make_engine(settings.resolved_database_url)
+    create_schema(engine)
+    if current_roster(engine) is None:
+        save_roster(engine, load_roster(EXAMPLES / "roster.toml"))
+        _say(f"Roster          demo roster loaded from {EXAMPLES / 'roster.toml'}")
+    engine.dispose()
 
 
 # ----------------------------------------------------------------------------- client commands

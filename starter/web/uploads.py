@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from pathlib import Path
 from starter.web.security import Signer
 
 KINDS = {"pdf": "PDF", "png": "PNG image", "jpg": "JPEG image", "txt": "plain text"}
+_STORED = re.compile(r"[0-9a-f]{32}\.(pdf|png|jpg|txt)")
 ACCEPT = ".pdf,.png,.jpg,.jpeg,.txt,application/pdf,image/png,image/jpeg,text/plain"
 
 
@@ -97,6 +99,6 @@ def from_keep_token(signer: Signer, upload_dir: Path, token: str) -> StoredFile 
         stored, original, size = json.loads(base64.urlsafe_b64decode(value))
     except (ValueError, TypeError):
         return None
-    if not isinstance(stored, str) or not (upload_dir / stored).is_file():
+    if not isinstance(stored, str) or not _STORED.fullmatch(stored) or not (upload_dir / stored).is_file():
         return None
     return StoredFile(stored=stored, original=str(original), size=int(size))

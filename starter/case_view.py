@@ -1,0 +1,154 @@
+"""`conduct show REF`: one case as the workflow sees it now (its `status` query): parties, stage,
+every clock, the actions allowed now and to whom, and the letters sent."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from rich.table import Table
+
+from conduct.calendar import london_date
+from conduct.case import CaseState
+from conduct.roster import Roster
+from starter.output import esc, out
+
+_ALLOWED = re.compile(r"^(?P<action>\S+) \((?P<roles>[^)]*)\)$")
+
+
+def allowed_actions(state: CaseState) -> list[dict[str, Any]]:
+    """CaseState.allowed ("assess (deputy_monitoring_officer/monitoring_officer)") as data."""
+    actions = []
+    for entry in state.allowed:
+        match = _ALLOWED.match(entry)
+        if match:
+            actions.append({"action": match["action"], "roles": match["roles"].split("/")})
+        else:
+            actions.append({"action": entry, "roles": []})
+    return actions
+
+
+def _day(moment: datetime | None) -> str | None:
+    return london_date(moment).isoformat() if moment else None
+
+
+def parties(state: CaseState, roster: Roster | None) -> dict[str, Any]:
+    complainant = state.intake.complainant
+    subjects = []
+    for member_id in state.subject_members:
+        member = roster.member(member_id) if roster else None
+        subjects.append(
+            {"id": member_id, "name": member.name if member else None, "group": state.subject_groups.get(member_id)}
+        )
+    return {
+        "complainant": {
+            "name": complainant.name or None,
+            "email": str(complainant.email) if complainant.email else None,
+            "type": complainant.type.value,
+            "anonymous": complainant.anonymous,
+            "confidential": state.intake.confidential,
+        },
+        "subject_members": subjects,
+        "independent_persons_consulted": sorted({c.ip for c in state.consultations}),
+        "subject_ip": state.subject_ip,
+        "investigator": state.investigator,
+    }
+
+
+def case_json(state: CaseState, roster: Roster | None) -> dict[str, Any]:
+    return {
+        "reference": state.reference,
+        "council": state.council,
+        "hearing_council": state.hearing_council,
+        "stage": state.stage.value,
+        "outcome": state.outcome.value if state.outcome else None,
+        "overdue": state.overdue,
+        "received_at": state.received_at.isoformat(),
+        "closed_at": state.closed_at.isoformat() if state.closed_at else None,
+        "parties": parties(state, roster),
+        "subject_notified": state.subject_notified,
+        "notice_withheld_reason": state.notice_withheld_reason or None,
+        "flags": state.flags,
+        "linked": state.linked,
+        "hearing": state.hearing.model_dump(mode="json") if state.hearing else None,
+        "published": state.published,
+        "clocks": [
+            {
+                "name": clock.name.value,
+                "rule": clock.rule,
+                "started": clock.started.isoformat(),
+                "due": clock.due.isoformat(),
+                "state": clock.state.value,
+                "met_on": clock.met_on.isoformat() if clock.met_on else None,
+                "note": clock.note or None,
+            }
+            for clock in state.clocks.values()
+        ],
+        "allowed": allowed_actions(state),
+        "letters": [
+            {"template": r.template.value, "to": r.to, "role": r.role.value, "sent_at": r.sent_at.isoformat()}
+            for r in state.letters
+        ],
+    }
+
+
+_STATE_STYLE = {"pending": "cyan", "stopped": "yellow", "met": "green", "lapsed": "bold red", "met_late": "red"}
+
+
+def render_case(state: CaseState, roster: Roster | None) -> None:
+    data = case_json(state, roster)
+    console = out()
+    outcome = f" → [bold]{esc(data['outcome'])}[/bold]" if data["outcome"] else ""
+    overdue = "  [bold red]OVERDUE[/bold red]" if state.overdue else ""
+    console.print(f"[bold]{esc(state.reference)}[/bold]  stage [bold]{esc(state.stage.value)}[/bold]{outcome}{overdue}")
+    p = data["parties"]
+    who = p["complainant"]
+    name = "anonymous" if who["anonymous"] else f"{who['name']} <{who['email'] or 'no email'}>"
+    console.print(f"complainant   {esc(name)} ({esc(who['type'])}{', confidential' if who['confidential'] else ''})")
+    for s in p["subject_members"]:
+        console.print(f"subject       {esc(s['id'])} {esc(s['name'] or '')} ({esc(s['group'] or 'no group')})")
+    console.print(f"council       {esc(state.council)} (heard by {esc(state.hearing_council)})")
+    console.print(f"received      {esc(_day(state.received_at))}")
+    for label, value in (
+        ("notice withheld", state.notice_withheld_reason),
+        ("IPs consulted", ", ".join(p["independent_persons_consulted"])),
+        ("subject's IP", p["subject_ip"]),
+        ("investigator", p["investigator"]),
+        (
+            "hearing",
+            state.hearing and f"{state.hearing.date} panel {', '.join(state.hearing.panel)}, IP {state.hearing.ip}",
+        ),
+        ("linked", ", ".join(state.linked)),
+        ("flags", "; ".join(state.flags)),
+    ):
+        if value:
+            console.print(f"{label:<13} {esc(value)}")
+
+    clocks = Table(title="Clocks", title_justify="left")
+    for column in ("clock", "rule", "started", "due", "state", "note"):
+        clocks.add_column(column)
+    for c in state.clocks.values():
+        style = _STATE_STYLE.get(c.state.value, "default")
+        shown = c.state.value + (f" {c.met_on}" if c.met_on else "")
+        clocks.add_row(
+            esc(c.name.value), esc(c.rule), esc(_day(c.started)), esc(c.due), f"[{style}]{esc(shown)}[/]", esc(c.note)
+        )
+    console.print(clocks)
+
+    allowed = Table(title="Allowed now", title_justify="left")
+    allowed.add_column("action")
+    allowed.add_column("who")
+    for item in data["allowed"]:
+        allowed.add_row(esc(item["action"]), esc(", ".join(r.replace("_", " ") for r in item["roles"])))
+    if data["allowed"]:
+        console.print(allowed)
+    else:
+        console.print("Allowed now: nothing (the case is closed)")
+
+    letters = Table(title=f"Letters ({len(state.letters)})", title_justify="left")
+    for column in ("sent", "letter", "to", "role"):
+        letters.add_column(column)
+    for r in state.letters:
+        letters.add_row(esc(_day(r.sent_at)), esc(r.template.value), esc(r.to), esc(r.role.value))
+    console.print(letters)

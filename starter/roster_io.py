@@ -1,0 +1,275 @@
+"""The roster in and out of files (TOML, CSV, JSON) and the case register.
+
+Councils, members, Group Leaders, Independent Persons and officers usually live in a council's
+spreadsheet, so besides the TOML of examples/roster.toml the CLI takes one CSV file with a `kind`
+column (CSV_LAYOUT). Each import is saved as a new roster in the register; the newest is in force.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from rich.table import Table
+from sqlalchemy import Engine
+
+from conduct.register import create_schema, make_engine
+from conduct.roster import Council, GroupLeader, IndependentPerson, Member, Officer, Roster
+from conduct.roster_store import current_roster, save_roster
+from conduct.settings import Settings
+from starter.output import Exit, esc, fail, out
+
+CSV_LAYOUT = """\
+CSV: one file, one row per entry; a `kind` column says what each row is, and
+the other columns depend on it (extra columns are ignored, empty cells take
+the defaults):
+
+  council             id, name, code, nation, type, principal,
+                      sub_committee, chair_name, chair_email,
+                      clerk_name, clerk_email
+  member              id, name, email, council, group, co_opted
+  group_leader        council, group, member
+  independent_person  id, name, email
+  officer             id, name, email, roles
+
+nation: england, wales, scotland or northern-ireland; type: principal or
+parish (a parish names its principal council); co_opted: true or false;
+roles: separated by ; from monitoring-officer, deputy-monitoring-officer,
+investigating-officer, democratic-services. Rows whose kind starts with #
+are comments. Example:
+
+  kind,id,name,email,council,group,member,roles,code
+  council,worthing,Worthing Borough Council,,,,,,WBC
+  member,wbc-03,Catherine Pryce,cp@worthing.example,worthing,Labour,,,
+  group_leader,,,,worthing,Labour,wbc-03,,
+  independent_person,ip-1,Margaret Ellory,me@ip.example,,,,,
+  officer,mo,Joanna Whitlock,jw@council.example,,,,monitoring-officer,"""
+
+COLUMNS = [
+    "kind", "id", "name", "email", "council", "group", "roles", "member", "co_opted",
+    "code", "nation", "type", "principal", "sub_committee",
+    "chair_name", "chair_email", "clerk_name", "clerk_email",
+]  # fmt: skip
+
+_KINDS = {
+    "council": "councils",
+    "member": "members",
+    "group_leader": "group_leaders",
+    "independent_person": "independent_persons",
+    "officer": "officers",
+}
+_MODELS: dict[str, type[BaseModel]] = {
+    "councils": Council,
+    "members": Member,
+    "group_leaders": GroupLeader,
+    "independent_persons": IndependentPerson,
+    "officers": Officer,
+}
+
+
+# ----------------------------------------------------------------------------- files
+
+
+class RosterFileError(ValueError):
+    """A roster file that cannot be read as a roster; the message names the line at fault."""
+
+
+def read_roster_file(path: Path) -> Roster:
+    """A roster from a .toml, .csv or .json file; any problem is a usage error (exit 2)."""
+    suffix = path.suffix.lower()
+    if suffix not in (".toml", ".csv", ".json"):
+        fail(Exit.USAGE, f"{path}: give a .toml, .csv or .json roster file")
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        fail(Exit.USAGE, f"cannot read {path}: {error.strerror or error}")
+    try:
+        if suffix == ".toml":
+            data: Any = tomllib.loads(raw.decode("utf-8"))
+        elif suffix == ".json":
+            data = json.loads(raw)
+        else:
+            data = roster_data_from_csv(raw.decode("utf-8-sig"))
+        return Roster.model_validate(data)
+    except UnicodeDecodeError:
+        fail(Exit.USAGE, f"{path}: not UTF-8 text")
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError, RosterFileError, csv.Error) as error:
+        fail(Exit.USAGE, f"{path}: {error}")
+    except ValidationError as error:
+        fail(Exit.USAGE, f"{path}: {_roster_problem(error)}")
+
+
+def _roster_problem(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        loc = ".".join(str(p) for p in item["loc"])
+        message = str(item["msg"]).removeprefix("Value error, ")
+        parts.append(f"{loc}: {message}" if loc else message)
+    return "; ".join(parts)
+
+
+def _words(value: str) -> str:
+    return value.strip().lower().replace("-", "_").replace(" ", "_")
+
+
+def _csv_entry(kind: str, row: dict[str, str]) -> dict[str, Any]:
+    cell = {k: (v or "").strip() for k, v in row.items() if k}
+    given = {k: v for k, v in cell.items() if v}
+    if kind == "councils":
+        entry: dict[str, Any] = {
+            k: given[k] for k in ("id", "name", "code", "principal", "sub_committee") if k in given
+        }
+        if "nation" in given:
+            entry["nation"] = _words(given["nation"])
+        if "type" in given:
+            entry["kind"] = _words(given["type"])
+        for contact in ("chair", "clerk"):
+            if given.get(f"{contact}_name") or given.get(f"{contact}_email"):
+                key = "committee_chair" if contact == "chair" else "clerk"
+                entry[key] = {"name": cell.get(f"{contact}_name", ""), "email": cell.get(f"{contact}_email", "")}
+        return entry
+    if kind == "members":
+        entry = {k: given[k] for k in ("id", "name", "email", "council", "group") if k in given}
+        if "co_opted" in given:
+            entry["co_opted"] = given["co_opted"].lower() in ("true", "yes", "y", "1")
+        return entry
+    if kind == "group_leaders":
+        return {k: given[k] for k in ("council", "group", "member") if k in given}
+    if kind == "independent_persons":
+        return {k: given[k] for k in ("id", "name", "email") if k in given}
+    entry = {k: given[k] for k in ("id", "name", "email") if k in given}
+    roles = given.get("roles", "").replace("|", ";").replace(",", ";")
+    entry["roles"] = [_words(r) for r in roles.split(";") if r.strip()]
+    return entry
+
+
+def roster_data_from_csv(text: str) -> dict[str, list[dict[str, Any]]]:
+    """The roster's data from CSV_LAYOUT; each row is checked on its own so a mistake is reported
+    with its line number."""
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or "kind" not in [f.strip() for f in reader.fieldnames]:
+        raise RosterFileError(
+            "the first line must be a header with a `kind` column (see `conduct roster import --help`)"
+        )
+    reader.fieldnames = [f.strip() for f in reader.fieldnames]
+    data: dict[str, list[dict[str, Any]]] = {key: [] for key in _MODELS}
+    for row in reader:
+        kind_cell = (row.get("kind") or "").strip()
+        if not kind_cell or kind_cell.startswith("#"):
+            continue
+        kind = _KINDS.get(_words(kind_cell))
+        if kind is None:
+            raise RosterFileError(f"line {reader.line_num}: unknown kind {kind_cell!r} (one of {', '.join(_KINDS)})")
+        entry = _csv_entry(kind, row)
+        try:
+            _MODELS[kind].model_validate(entry)
+        except ValidationError as error:
+            raise RosterFileError(f"line {reader.line_num} ({kind_cell}): {_roster_problem(error)}") from None
+        data[kind].append(entry)
+    return data
+
+
+def roster_to_csv(roster: Roster) -> str:
+    """The roster in CSV_LAYOUT: what `roster import` reads back to the same roster."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for c in roster.councils:
+        writer.writerow(
+            {
+                "kind": "council", "id": c.id, "name": c.name, "code": c.code,
+                "nation": c.nation.value.replace("_", "-"), "type": c.kind.value, "principal": c.principal or "",
+                "sub_committee": c.sub_committee,
+                "chair_name": c.committee_chair.name if c.committee_chair else "",
+                "chair_email": c.committee_chair.email if c.committee_chair else "",
+                "clerk_name": c.clerk.name if c.clerk else "",
+                "clerk_email": c.clerk.email if c.clerk else "",
+            }
+        )  # fmt: skip
+    for m in roster.members:
+        writer.writerow(
+            {
+                "kind": "member", "id": m.id, "name": m.name, "email": m.email, "council": m.council,
+                "group": m.group, "co_opted": "true" if m.co_opted else "",
+            }
+        )  # fmt: skip
+    for g in roster.group_leaders:
+        writer.writerow({"kind": "group_leader", "council": g.council, "group": g.group, "member": g.member})
+    for p in roster.independent_persons:
+        writer.writerow({"kind": "independent_person", "id": p.id, "name": p.name, "email": p.email})
+    for o in roster.officers:
+        roles = ";".join(r.value.replace("_", "-") for r in o.roles)
+        writer.writerow({"kind": "officer", "id": o.id, "name": o.name, "email": o.email, "roles": roles})
+    return buffer.getvalue()
+
+
+# ----------------------------------------------------------------------------- the register
+
+
+@contextmanager
+def register(settings: Settings) -> Iterator[Engine]:
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        create_schema(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def roster_in_force(settings: Settings) -> Roster | None:
+    with register(settings) as engine:
+        return current_roster(engine)
+
+
+def import_roster(settings: Settings, roster: Roster) -> int:
+    with register(settings) as engine:
+        return save_roster(engine, roster)
+
+
+# ----------------------------------------------------------------------------- showing it
+
+
+def roster_json(roster: Roster) -> dict[str, Any]:
+    return roster.model_dump(mode="json")
+
+
+def summary(roster: Roster) -> str:
+    return (
+        f"{len(roster.councils)} councils, {len(roster.members)} members, {len(roster.group_leaders)} Group Leaders, "
+        f"{len(roster.independent_persons)} Independent Persons, {len(roster.officers)} officers"
+    )
+
+
+def render_roster(roster: Roster) -> None:
+    console = out()
+    councils = Table(title="Councils", title_justify="left")
+    for column in ("id", "name", "code", "nation", "kind", "heard by"):
+        councils.add_column(column)
+    for c in roster.councils:
+        councils.add_row(*map(esc, (c.id, c.name, c.code, c.nation.value, c.kind.value, roster.hearing_council(c.id))))
+    console.print(councils)
+
+    members = Table(title="Members", title_justify="left")
+    for column in ("id", "name", "council", "group", ""):
+        members.add_column(column)
+    leaders = {g.member for g in roster.group_leaders}
+    for m in roster.members:
+        note = ", ".join(n for n, on in (("Group Leader", m.id in leaders), ("co-opted", m.co_opted)) if on)
+        members.add_row(*map(esc, (m.id, m.name, m.council, m.group, note)))
+    console.print(members)
+
+    people = Table(title="Independent Persons and officers", title_justify="left")
+    for column in ("id", "name", "email", "roles"):
+        people.add_column(column)
+    for p in roster.independent_persons:
+        people.add_row(*map(esc, (p.id, p.name, p.email, "independent person")))
+    for o in roster.officers:
+        people.add_row(*map(esc, (o.id, o.name, o.email, ", ".join(r.value.replace("_", " ") for r in o.roles))))
+    console.print(people)

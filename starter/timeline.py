@@ -1,0 +1,382 @@
+"""`conduct history REF`: the case's audit trail read from the workflow's own Temporal event
+history, never from the `status` query or the SQL register.
+
+What each line comes from:
+- actions: accepted updates (name, officer in the payload), with the result their completion carries;
+- clocks started/restarted: the completed `compute_deadline` activities (their request and result);
+- clocks reminded/lapsed: fired timers, named by their summary ("assessment lapse 2029-...");
+- clocks met/stopped: the cancelled timer of that clock, classified by the next case snapshot the
+  workflow wrote into history (`sync_case` input, or the workflow result); a clock that lapsed and
+  was then met has no timer left to cancel, so the snapshot itself shows it;
+- letters: completed `send_letters`/`send_letter` activities (template and recipients);
+- receipt, links from other cases, publication and closure: their own events.
+Payloads are decoded with the client's data converter, so an encrypting codec is honoured.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+from rich.table import Table
+from temporalio.api.common.v1 import Payload
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.client import Client, WorkflowHistory
+from temporalio.converter import DataConverter
+
+from conduct.calendar import LONDON
+from starter import session
+from starter.output import esc, out
+
+_SUMMARY = re.compile(r"^(?P<clock>[a-z_]+) (?P<event>reminder|lapse) (?P<target>\S+)$")
+_ENDED = ("met", "met_late", "stopped")
+# Updates whose handler stops a running clock (the others that end a clock meet it).
+_STOPPING_UPDATES = frozenset({"stop_clock", "request_info", "withdrawal_decision"})
+_LETTER_ACTIVITIES = ("send_letters", "send_letter")
+_DECODED_ACTIVITIES = ("compute_deadline", "sync_case", "publish_notice", *_LETTER_ACTIVITIES)
+
+
+class HistoryEntry(BaseModel):
+    at: datetime
+    kind: str = Field(description="received, action, clock, letter, reminder, linked, published, closed or ended")
+    name: str
+    officer: str | None = None
+    clock: str | None = None
+    due: date | None = None
+    stage: str | None = None
+    detail: str = ""
+    to: list[dict[str, str]] = []
+    event_id: int
+
+
+@dataclass
+class _Decoded:
+    """The payloads of interest, decoded (async, codec-aware) before the synchronous fold."""
+
+    values: dict[int, Any] = field(default_factory=dict)
+    summaries: dict[int, str] = field(default_factory=dict)
+
+
+async def _decode_one(converter: DataConverter, payloads: Sequence[Payload]) -> Any:
+    if not payloads:
+        return None
+    try:
+        return (await converter.decode(list(payloads)))[0]
+    except Exception:  # an undecodable payload (e.g. a key no longer configured) is shown as absent
+        return None
+
+
+async def decode(events: Sequence[HistoryEvent], converter: DataConverter) -> _Decoded:
+    decoded = _Decoded()
+    activity_types: dict[int, str] = {}
+    for e in events:
+        payloads: Sequence[Payload] | None = None
+        t = e.event_type
+        if t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+            payloads = e.workflow_execution_started_event_attributes.input.payloads
+        elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+            payloads = e.workflow_execution_update_accepted_event_attributes.accepted_request.input.args.payloads
+        elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
+            outcome = e.workflow_execution_update_completed_event_attributes.outcome
+            payloads = outcome.success.payloads if outcome.HasField("success") else None
+        elif t == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            attrs = e.activity_task_scheduled_event_attributes
+            activity_types[e.event_id] = attrs.activity_type.name
+            if attrs.activity_type.name in _DECODED_ACTIVITIES:
+                payloads = attrs.input.payloads
+        elif t == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+            attrs_c = e.activity_task_completed_event_attributes
+            if activity_types.get(attrs_c.scheduled_event_id) in ("compute_deadline", *_LETTER_ACTIVITIES):
+                payloads = attrs_c.result.payloads
+        elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+            payloads = e.workflow_execution_signaled_event_attributes.input.payloads
+        elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
+            payloads = e.workflow_execution_completed_event_attributes.result.payloads
+        if payloads:
+            decoded.values[e.event_id] = await _decode_one(converter, payloads)
+        if t == EventType.EVENT_TYPE_TIMER_STARTED and e.user_metadata.HasField("summary"):
+            summary = await _decode_one(converter, [e.user_metadata.summary])
+            if isinstance(summary, str):
+                decoded.summaries[e.event_id] = summary
+    return decoded
+
+
+def _at(e: HistoryEvent) -> datetime:
+    return e.event_time.ToDatetime(tzinfo=UTC)
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _ended_detail(clock: dict[str, Any]) -> str:
+    if clock.get("state") == "stopped":
+        return str(clock.get("note") or "")
+    return f"on {clock['met_on']}" if clock.get("met_on") else ""
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+class _Fold:
+    """Walks the events in order; `entries` is the timeline."""
+
+    def __init__(self, events: Sequence[HistoryEvent], decoded: _Decoded) -> None:
+        self.events, self.decoded = events, decoded
+        self.entries: list[HistoryEntry] = []
+        self.scheduled: dict[int, tuple[str, Any]] = {}
+        self.timers: dict[int, str] = {}  # started event id -> summary
+        self.actions: dict[int, HistoryEntry] = {}  # accepted event id -> entry
+        self.clock_state: dict[str, str] = {}
+        self.clock_due: dict[str, date | None] = {}
+        # Look-ahead material for classifying a cancelled clock timer.
+        self.batch_start: dict[int, int] = {}
+        self.snapshots: list[tuple[int, dict[str, Any]]] = []
+        self.deadline_requests: list[tuple[int, str]] = []
+        self.accepted: list[tuple[int, str]] = []
+        self._prepare()
+
+    def _prepare(self) -> None:
+        batch = 0
+        kinds: dict[int, str] = {}
+        for e in self.events:
+            t, v = e.event_type, self.decoded.values.get(e.event_id)
+            if t == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+                batch = e.event_id
+            self.batch_start[e.event_id] = batch
+            if t == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+                kind = e.activity_task_scheduled_event_attributes.activity_type.name
+                kinds[e.event_id] = kind
+                if kind == "sync_case":
+                    self.snapshots.append((e.event_id, _dict(_dict(v).get("clocks"))))
+                elif kind == "compute_deadline":
+                    self.deadline_requests.append((e.event_id, str(_dict(v).get("clock"))))
+            elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
+                self.snapshots.append((e.event_id, _dict(_dict(v).get("clocks"))))
+            elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+                name = e.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
+                self.accepted.append((e.event_id, name))
+
+    # ------------------------------------------------------------------ helpers
+
+    def add(self, e: HistoryEvent, kind: str, name: str, **fields: Any) -> HistoryEntry:
+        entry = HistoryEntry(at=_at(e), kind=kind, name=name, event_id=e.event_id, **fields)
+        self.entries.append(entry)
+        return entry
+
+    def clock_event(self, e: HistoryEvent, clock: str, name: str, detail: str = "", due: date | None = None) -> None:
+        self.clock_state[clock] = name
+        self.add(e, "clock", name, clock=clock, due=due or self.clock_due.get(clock), detail=detail)
+
+    def classify_cancel(self, event_id: int, clock: str) -> tuple[str, str]:
+        """met, met_late or stopped: what the next case snapshot says, unless the clock was
+        restarted before it (then it had been stopped); without a snapshot, the update at hand."""
+        since = self.batch_start.get(event_id, event_id)
+        restart = next((i for i, c in self.deadline_requests if i > since and c == clock), None)
+        snapshot = next((s for i, s in self.snapshots if i > since and (restart is None or i < restart)), None)
+        state = _dict((snapshot or {}).get(clock))
+        if state.get("state") in _ENDED:
+            return str(state["state"]), _ended_detail(state)
+        position = bisect_right([i for i, _ in self.accepted], event_id)
+        trigger = self.accepted[position - 1][1] if position else ""
+        return ("stopped" if trigger in _STOPPING_UPDATES else "met"), ""
+
+    # ------------------------------------------------------------------ the walk
+
+    def run(self) -> list[HistoryEntry]:
+        for e in self.events:
+            handler = _HANDLERS.get(e.event_type)
+            if handler:
+                handler(self, e, self.decoded.values.get(e.event_id))
+        return self.entries
+
+    def started(self, e: HistoryEvent, value: Any) -> None:
+        start = _dict(value)
+        received = start.get("received_at", "")
+        self.add(
+            e, "received", "received", detail=f"complaint {start.get('reference', '')} received {received}".strip()
+        )
+
+    def update_accepted(self, e: HistoryEvent, value: Any) -> None:
+        name = e.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
+        officer = _dict(value).get("officer")
+        self.actions[e.event_id] = self.add(e, "action", name, officer=officer)
+
+    def update_completed(self, e: HistoryEvent, value: Any) -> None:
+        attrs = e.workflow_execution_update_completed_event_attributes
+        entry = self.actions.get(attrs.accepted_event_id)
+        if entry is None:
+            return
+        if attrs.outcome.HasField("failure"):
+            entry.detail = f"failed: {attrs.outcome.failure.message}"
+            return
+        result = _dict(value)
+        entry.stage = result.get("stage")
+        warnings = "; ".join(result.get("warnings") or [])
+        entry.detail = str(result.get("message", "")) + (f" (warnings: {warnings})" if warnings else "")
+
+    def activity_scheduled(self, e: HistoryEvent, value: Any) -> None:
+        self.scheduled[e.event_id] = (e.activity_task_scheduled_event_attributes.activity_type.name, value)
+
+    def activity_completed(self, e: HistoryEvent, value: Any) -> None:
+        kind, request = self.scheduled.get(e.activity_task_completed_event_attributes.scheduled_event_id, ("", None))
+        if kind == "compute_deadline":
+            result, asked = _dict(value), _dict(request)
+            clock = str(result.get("clock") or asked.get("clock"))
+            due = _day(result.get("due"))
+            self.clock_due[clock] = due
+            name = "restarted" if asked.get("pauses") else "started"
+            self.clock_event(e, clock, name, detail=str(result.get("rule", "")), due=due)
+        elif kind in _LETTER_ACTIVITIES:
+            receipts = value if isinstance(value, list) else [value]
+            to = [{"role": str(_dict(r).get("role")), "to": str(_dict(r).get("to"))} for r in receipts if r]
+            template = str(_dict(receipts[0]).get("template")) if receipts and receipts[0] else "letter"
+            self.add(e, "letter", template, to=to)
+        elif kind == "publish_notice":
+            self.add(e, "published", "decision_notice", detail="decision notice published (R12)")
+
+    def timer_started(self, e: HistoryEvent, value: Any) -> None:
+        self.timers[e.event_id] = self.decoded.summaries.get(e.event_id, "")
+
+    def timer_fired(self, e: HistoryEvent, value: Any) -> None:
+        summary = self.timers.get(e.timer_fired_event_attributes.started_event_id, "")
+        match = _SUMMARY.match(summary)
+        if match is None:
+            if summary:
+                self.add(e, "reminder", summary.replace(" ", "_"), detail=summary)
+            return
+        clock = match["clock"]
+        if match["event"] == "reminder":
+            self.clock_event(e, clock, "reminded")
+        elif clock == "comment_period":  # R7: the comment period simply closes
+            self.clock_event(e, clock, "met", detail="closed at the end of the comment period")
+        else:
+            self.clock_event(e, clock, "lapsed", detail="escalated")
+
+    def timer_canceled(self, e: HistoryEvent, value: Any) -> None:
+        summary = self.timers.get(e.timer_canceled_event_attributes.started_event_id, "")
+        match = _SUMMARY.match(summary)
+        if match is None or self.clock_state.get(match["clock"]) in _ENDED:
+            return
+        name, detail = self.classify_cancel(e.event_id, match["clock"])
+        self.clock_event(e, match["clock"], name, detail=detail)
+
+    def snapshot(self, e: HistoryEvent, clocks: dict[str, Any]) -> None:
+        """A clock the workflow shows ended without a timer to cancel (it had lapsed)."""
+        for clock, state in clocks.items():
+            now = _dict(state).get("state")
+            if now in _ENDED and self.clock_state.get(clock) in ("started", "restarted", "reminded", "lapsed"):
+                self.clock_event(e, clock, str(now), detail=_ended_detail(_dict(state)))
+
+    def sync_case(self, e: HistoryEvent, value: Any) -> None:
+        self.activity_scheduled(e, value)
+        if e.activity_task_scheduled_event_attributes.activity_type.name == "sync_case":
+            self.snapshot(e, _dict(_dict(value).get("clocks")))
+
+    def signaled(self, e: HistoryEvent, value: Any) -> None:
+        attrs = e.workflow_execution_signaled_event_attributes
+        if attrs.signal_name == "linked_with":
+            self.add(e, "linked", "linked_with", detail=f"to be considered together with {value} (R14)")
+
+    def completed(self, e: HistoryEvent, value: Any) -> None:
+        state = _dict(value)
+        self.snapshot(e, _dict(state.get("clocks")))
+        outcome = state.get("outcome") or "closed"
+        self.add(e, "closed", str(outcome), stage=state.get("stage"), detail=f"case closed: {outcome}")
+
+    def ended(self, e: HistoryEvent, value: Any) -> None:
+        t = e.event_type
+        if t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED:
+            detail = f"terminated: {e.workflow_execution_terminated_event_attributes.reason}"
+        elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
+            detail = f"failed: {e.workflow_execution_failed_event_attributes.failure.message}"
+        else:
+            detail = EventType.Name(t).removeprefix("EVENT_TYPE_WORKFLOW_EXECUTION_").lower().replace("_", " ")
+        self.add(e, "ended", "ended", detail=detail)
+
+
+_HANDLERS = {
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED: _Fold.started,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: _Fold.update_accepted,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED: _Fold.update_completed,
+    EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: _Fold.sync_case,
+    EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: _Fold.activity_completed,
+    EventType.EVENT_TYPE_TIMER_STARTED: _Fold.timer_started,
+    EventType.EVENT_TYPE_TIMER_FIRED: _Fold.timer_fired,
+    EventType.EVENT_TYPE_TIMER_CANCELED: _Fold.timer_canceled,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: _Fold.signaled,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED: _Fold.completed,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED: _Fold.ended,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED: _Fold.ended,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT: _Fold.ended,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED: _Fold.ended,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW: _Fold.ended,
+}
+
+
+async def timeline_of(history: WorkflowHistory, converter: DataConverter) -> list[HistoryEntry]:
+    """The timeline of one workflow history (recorded or fetched)."""
+    events = list(history.events)
+    return _Fold(events, await decode(events, converter)).run()
+
+
+async def fetch_timeline(client: Client, reference: str) -> list[HistoryEntry]:
+    history = await session.handle(client, reference).fetch_history()
+    return await timeline_of(history, client.data_converter)
+
+
+def timeline_json(reference: str, entries: list[HistoryEntry]) -> dict[str, Any]:
+    return {"reference": reference, "events": [e.model_dump(mode="json") for e in entries]}
+
+
+_CLOCK_WORDS = {
+    "started": "started",
+    "restarted": "restarted",
+    "reminded": "reminder sent",
+    "lapsed": "LAPSED",
+    "met": "met",
+    "met_late": "met late",
+    "stopped": "stopped",
+}
+
+
+def _what(e: HistoryEntry) -> str:
+    if e.kind == "action":
+        return f"[bold]{esc(e.name.replace('_', '-'))}[/bold]"
+    if e.kind == "clock":
+        style = "bold red" if e.name == "lapsed" else "cyan"
+        return f"[{style}]{esc(e.clock)} clock {esc(_CLOCK_WORDS.get(e.name, e.name))}[/{style}]"
+    if e.kind == "letter":
+        return f"letter {esc(e.name)}"
+    return esc(e.kind if e.kind == e.name else f"{e.kind}: {e.name}")
+
+
+def _detail(e: HistoryEntry) -> str:
+    if e.kind == "letter":
+        return esc(", ".join(f"{t['role'].replace('_', ' ')} {t['to']}" for t in e.to))
+    parts = [e.detail]
+    if e.kind == "clock" and e.due and e.name in ("started", "restarted", "reminded", "lapsed"):
+        parts.append(f"due {e.due.isoformat()}")
+    if e.kind == "action" and e.stage:
+        parts.append(f"→ {e.stage}")
+    return esc(" · ".join(p for p in parts if p))
+
+
+def render_timeline(reference: str, entries: list[HistoryEntry]) -> None:
+    table = Table(title=f"{reference}: history", title_justify="left")
+    for column in ("when (London)", "what", "who", "detail"):
+        table.add_column(column)
+    for e in entries:
+        when = e.at.astimezone(LONDON).strftime("%Y-%m-%d %H:%M:%S")
+        table.add_row(esc(when), _what(e), esc(e.officer or ""), _detail(e))
+    out().print(table)

@@ -1,0 +1,767 @@
+"""The public web app: how to complain, the complaint form, the signed JSON webhook and the
+published decision notices (R12). Every complaint goes through `starter.complaints.open_complaint`.
+
+When Temporal (or the register) cannot be reached, nothing the complainant typed is lost: the
+form comes back with their answers and the files they attached (kept, under signed names), a
+503 status and a request to send it again; the API answers 503 with Retry-After, and the same
+Idempotency-Key (or the same body) later gives the same reference and one workflow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import inspect
+import logging
+import math
+import re
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+from pydantic import ValidationError
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from conduct.calendar import LONDON, compute_deadline, london_date
+from conduct.deadline import DeadlineRequest
+from conduct.procedure import ProcedureSettings
+from conduct.register import PublishedNoticeRow, create_schema, make_engine, published_notices
+from conduct.roster import Council, Member, Roster
+from conduct.roster_store import current_roster
+from conduct.settings import Settings
+from conduct.vocabulary import GROUND_TITLES, PROVISION_TITLES, SANCTION_TITLES, ClockName, DayUnit
+from starter.client import connect
+from starter.complaints import IntakeRefused, OpenedComplaint, open_complaint
+from starter.web import forms, uploads
+from starter.web.config import WebConfig
+from starter.web.forms import FORM_IDS, MESSAGES, Answers, Problem
+from starter.web.security import (
+    CSRF_COOKIE,
+    SIGNATURE_HEADER,
+    BodySizeLimit,
+    RateLimiter,
+    SecurityHeaders,
+    Signer,
+    client_address,
+    verify_webhook_signature,
+)
+
+log = logging.getLogger("conduct.web")
+HERE = Path(__file__).resolve().parent
+ClientFactory = Callable[[], Client | Awaitable[Client]]
+_REFERENCE = re.compile(r"^[A-Z]{2,6}-\d{4}-\d{4,}$")
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
+_TEMPORAL_DOWN = (RPCError, RuntimeError, TimeoutError, OSError, OperationalError)
+
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    ),
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "same-origin",
+}
+STATUS_TITLES = {
+    400: "There is a problem with your request",
+    401: "You are not allowed to do that",
+    403: "You are not allowed to do that",
+    404: "Page not found",
+    405: "Page not found",
+    413: "What you sent is too large",
+    429: "You have sent too many complaints in a short time",
+    500: "Sorry, there is a problem with the service",
+    503: "Sorry, the service is unavailable",
+}
+
+
+class TemporalUnavailable(Exception):
+    """Temporal (or the register) did not answer: the complaint was not opened yet."""
+
+
+def long_date(d: date) -> str:
+    return f"{d:%A} {d.day} {d:%B %Y}"
+
+
+def short_date(d: date) -> str:
+    return f"{d.day} {d:%B %Y}"
+
+
+def paragraphs(text: str) -> Markup:
+    """Plain text (a decision notice, a description) as escaped HTML: blank lines separate
+    paragraphs, '- ' lines make lists, other line breaks are kept."""
+    out: list[str] = []
+    for block in re.split(r"\n\s*\n", (text or "").strip()):
+        lines = block.splitlines()
+        items = [line for line in lines if line.startswith("- ")]
+        if items and len(items) == len(lines):
+            out.append("<ul>" + "".join(f"<li>{escape(line[2:])}</li>" for line in items) + "</ul>")
+        elif items:
+            head = [line for line in lines if not line.startswith("- ")]
+            out.append("<p>" + "<br>".join(str(escape(line)) for line in head) + "</p>")
+            out.append("<ul>" + "".join(f"<li>{escape(line[2:])}</li>" for line in items) + "</ul>")
+        else:
+            out.append("<p>" + "<br>".join(str(escape(line)) for line in lines) + "</p>")
+    return Markup("\n".join(out))
+
+
+def approximate_days(amount: int, unit: DayUnit) -> float:
+    if unit is DayUnit.WORKING_DAYS:
+        return amount * 7 / 5
+    if unit is DayUnit.CALENDAR_MONTHS:
+        return amount * 30.44
+    return float(amount)
+
+
+@dataclass
+class Timescale:
+    stage: str
+    length: str
+    starts_on: str
+    rule: str
+
+
+def timescales(procedure: ProcedureSettings) -> tuple[list[Timescale], dict[str, int]]:
+    """The procedure's clocks in words, and rough totals in weeks/months for the summary."""
+    clocks = procedure.clocks
+    names = {
+        ClockName.ASSESSMENT: "Initial assessment by the Monitoring Officer",
+        ClockName.INVESTIGATOR_APPOINTMENT: "Appointing an Investigating Officer",
+        ClockName.INVESTIGATION: "Investigation",
+        ClockName.COMMENT_PERIOD: "Comments on the draft investigation report",
+        ClockName.HEARING: "Hearing by the Hearings Sub-Committee",
+        ClockName.DECISION_NOTICE: "Written decision notice",
+    }
+    rows = [
+        Timescale(stage=label, length=clocks[name].describe(), starts_on=clocks[name].starts_on, rule=clocks[name].rule)
+        for name, label in names.items()
+        if name in clocks
+    ]
+
+    def days(*names_: ClockName) -> float:
+        return sum(approximate_days(clocks[n].amount, clocks[n].unit) for n in names_ if n in clocks)
+
+    assessment = days(ClockName.ASSESSMENT)
+    investigated = days(ClockName.ASSESSMENT, ClockName.INVESTIGATOR_APPOINTMENT, ClockName.INVESTIGATION)
+    heard = investigated + days(ClockName.HEARING, ClockName.DECISION_NOTICE)
+    totals = {
+        "assessment_weeks": max(1, math.ceil(assessment / 7)),
+        "investigation_months": max(1, math.ceil(investigated / 30.44)),
+        "hearing_months": max(1, math.ceil(heard / 30.44)),
+    }
+    return rows, totals
+
+
+@dataclass
+class WebState:
+    settings: Settings
+    config: WebConfig
+    engine: Engine
+    signer: Signer
+    env: Environment
+    upload_dir: Path
+    client_factory: ClientFactory
+    procedure: ProcedureSettings = field(default_factory=ProcedureSettings)
+    form_limiter: RateLimiter = field(init=False)
+    api_limiter: RateLimiter = field(init=False)
+    _client: Client | None = None
+    _client_lock: asyncio.Lock | None = None
+
+    def __post_init__(self) -> None:
+        self.form_limiter = RateLimiter(self.config.form_rate_burst, self.config.form_rate_per_minute)
+        self.api_limiter = RateLimiter(self.config.api_rate_burst, self.config.api_rate_per_minute)
+
+    def render(self, name: str, status: int = 200, headers: dict[str, str] | None = None, **context: Any) -> HTMLResponse:
+        html = self.env.get_template(name).render(**context)
+        response = HTMLResponse(html, status_code=status, headers=headers)
+        return response
+
+    async def client(self) -> Client:
+        if self._client is None:
+            if self._client_lock is None:
+                self._client_lock = asyncio.Lock()
+            async with self._client_lock:
+                if self._client is None:
+                    made = self.client_factory()
+                    self._client = await made if inspect.isawaitable(made) else made
+        return self._client
+
+    def roster(self) -> Roster | None:
+        return current_roster(self.engine)
+
+    def today(self) -> date:
+        return london_date(datetime.now(UTC))
+
+    def assessment_due(self, council: Council, received_at: datetime) -> tuple[date, str] | None:
+        rule = self.procedure.clocks.get(ClockName.ASSESSMENT)
+        if rule is None:
+            return None
+        deadline = compute_deadline(
+            DeadlineRequest(
+                clock=ClockName.ASSESSMENT,
+                started_at=received_at,
+                amount=rule.amount,
+                unit=rule.unit,
+                nation=council.nation,
+                reminder_working_days=0,
+            ),
+            list(self.settings.closures),
+        )
+        return deadline.due, rule.describe()
+
+    async def open(self, answers_intake: Any, roster: Roster, key: str, received_at: datetime) -> OpenedComplaint:
+        """open_complaint, with every sign of an unreachable Temporal or register as TemporalUnavailable."""
+        timeout = self.config.temporal_timeout_seconds
+        try:
+            client = await asyncio.wait_for(self.client(), timeout)
+            return await asyncio.wait_for(
+                open_complaint(
+                    client,
+                    self.settings,
+                    self.engine,
+                    answers_intake,
+                    roster,
+                    key,
+                    received_at=received_at,
+                    procedure=self.procedure,
+                ),
+                timeout,
+            )
+        except IntakeRefused:
+            raise
+        except _TEMPORAL_DOWN as err:
+            log.warning("complaint not opened, Temporal or the register is unavailable: %s", type(err).__name__)
+            raise TemporalUnavailable from err
+
+
+def _template_env() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["long_date"] = long_date
+    env.filters["short_date"] = short_date
+    env.filters["paragraphs"] = paragraphs
+    env.globals["service_name"] = "Complain about a councillor"
+    return env
+
+
+def _is_api(path: str) -> bool:
+    return path.startswith("/api/")
+
+
+# ----------------------------------------------------------------------------- the form
+
+
+@dataclass
+class FormView:
+    raw: dict[str, Any] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    kept: list[uploads.StoredFile] = field(default_factory=list)
+    notice: str = ""
+
+
+def _council_groups(roster: Roster) -> list[tuple[Council, list[Member]]]:
+    by_council: dict[str, list[Member]] = {c.id: [] for c in roster.councils}
+    for m in roster.members:
+        by_council.setdefault(m.council, []).append(m)
+    return [(c, sorted(by_council.get(c.id, []), key=lambda m: m.name)) for c in roster.councils]
+
+
+def _csrf_cookie(state: WebState, request: Request) -> str:
+    value = request.cookies.get(CSRF_COOKIE)
+    return value if state.signer.cookie_value_ok(value) else state.signer.new_cookie_value()
+
+
+def _form_page(
+    state: WebState,
+    request: Request,
+    roster: Roster,
+    view: FormView,
+    status: int = 200,
+    submission: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    cookie = _csrf_cookie(state, request)
+    errors = [(FORM_IDS.get(p.field, p.field), p.message) for p in view.problems]
+    field_errors: dict[str, str] = {}
+    for p in view.problems:
+        field_errors.setdefault(p.field, p.message)
+    response = state.render(
+        "complain.html",
+        status=status,
+        headers={"cache-control": "no-store", **(headers or {})},
+        title="Make a complaint",
+        values=view.raw,
+        errors=errors,
+        field_errors=field_errors,
+        notice=view.notice,
+        councils=_council_groups(roster),
+        types=list(forms.TYPE_LABELS.items()),
+        provisions=forms.provision_choices(),
+        date_slots=range(1, forms.DATE_SLOTS + 1),
+        kept=[(uploads.keep_token(state.signer, f), f) for f in view.kept],
+        csrf_token=state.signer.csrf_token(cookie),
+        submission=submission or state.signer.submission_token(),
+        config=state.config,
+        accept=uploads.ACCEPT,
+        max_mb=max(1, state.config.max_file_bytes // (1024 * 1024)),
+    )
+    response.set_cookie(
+        CSRF_COOKIE, cookie, httponly=True, samesite="lax", secure=state.config.cookie_secure, path="/"
+    )
+    return response
+
+
+async def _read_evidence(
+    state: WebState, form: Any, kept: list[uploads.StoredFile]
+) -> tuple[list[uploads.StoredFile], list[Problem]]:
+    """Store each acceptable new file (even when other answers have problems, so that the
+    complainant need not choose it again); problems name the files that were not accepted."""
+    problems: list[str] = []
+    files = [f for f in form.getlist("evidence") if isinstance(f, UploadFile) and (f.filename or f.size)]
+    limit = state.config.max_files
+    stored = list(kept)
+    for upload in files:
+        name = uploads.clean_original_name(upload.filename)
+        data = await upload.read(state.config.max_file_bytes + 1)
+        if len(stored) >= limit:
+            problems.append(f"You can attach up to {limit} files: {name} was not attached")
+            continue
+        if not data:
+            problems.append(f"{name} is empty: choose a file with something in it")
+            continue
+        if len(data) > state.config.max_file_bytes:
+            problems.append(f"{name} must be smaller than {state.config.max_file_bytes // (1024 * 1024)} MB")
+            continue
+        kind = uploads.sniff(data[:4096])
+        if kind is None:
+            problems.append(f"{name} must be a PDF, PNG, JPEG or plain text file")
+            continue
+        stored.append(await asyncio.to_thread(uploads.store, state.upload_dir, data, kind, name))
+    for upload in files:
+        await upload.close()
+    return stored, [Problem("evidence", message) for message in problems]
+
+
+def _rate_limited(state: WebState, request: Request, limiter: RateLimiter) -> int:
+    wait = limiter.take(client_address(request.scope, state.config.trust_forwarded_for))
+    return RateLimiter.retry_after(wait) if wait else 0
+
+
+def _answers_summary(answers: Answers, roster: Roster, evidence: list[uploads.StoredFile]) -> dict[str, Any]:
+    council = roster.council(answers.council)
+    members = [roster.member(m) for m in answers.subject_members]
+    return {
+        "name": answers.name,
+        "email": answers.email,
+        "address": answers.address,
+        "phone": answers.phone,
+        "type": forms.TYPE_LABELS.get(answers.type, "") if answers.type else "",
+        "council": council.name if council else answers.council,
+        "members": [m.name for m in members if m],
+        "dates": answers.conduct_dates,
+        "provisions": [PROVISION_TITLES[p] for p in answers.provisions],
+        "description": answers.description,
+        "confidential": answers.confidential,
+        "confidentiality_reason": answers.confidentiality_reason,
+        "evidence": evidence,
+    }
+
+
+# ----------------------------------------------------------------------------- the app
+
+
+def create_app(
+    settings: Settings,
+    web_config: WebConfig | None = None,
+    client_factory: ClientFactory | None = None,
+    *,
+    engine: Engine | None = None,
+    procedure: ProcedureSettings | None = None,
+) -> FastAPI:
+    config = web_config or WebConfig()
+    engine = engine or make_engine(settings.resolved_database_url)
+    create_schema(engine)
+    if config.web_secret is not None:
+        secret = config.web_secret.get_secret_value().encode()
+    else:
+        log.warning("CONDUCT_WEB_SECRET is not set: forms are signed with a random secret for this process only")
+        secret = secrets.token_bytes(32)
+    state = WebState(
+        settings=settings,
+        config=config,
+        engine=engine,
+        signer=Signer(secret),
+        env=_template_env(),
+        upload_dir=config.resolved_upload_dir(settings.data_dir),
+        client_factory=client_factory or (lambda: connect(settings)),
+        procedure=procedure or ProcedureSettings(),
+    )
+
+    app = FastAPI(
+        title="Code of Conduct complaints",
+        summary="Complaints that a councillor breached the Members' Code of Conduct",
+        version="1",
+        docs_url=None,  # Swagger UI would load from a CDN; the schema is at /openapi.json
+        redoc_url=None,
+    )
+    app.state.web = state
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    # -- errors: never a stack trace, never a bare 500 for what a user sent
+
+    def error_response(path: str, status: int, detail: str = "", headers: dict[str, str] | None = None) -> Response:
+        if _is_api(path):
+            return JSONResponse({"detail": detail or STATUS_TITLES.get(status, "error")}, status, headers=headers)
+        return state.render(
+            "error.html",
+            status=status,
+            headers=headers,
+            title=STATUS_TITLES.get(status, "There is a problem"),
+            code=status,
+            detail=detail,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = exc.detail if isinstance(exc.detail, str) and exc.status_code < 500 else ""
+        if exc.status_code in (404, 405):
+            detail = ""
+        return error_response(request.url.path, exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(request: Request, exc: RequestValidationError) -> Response:
+        return error_response(request.url.path, 400, "The request could not be read")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error_response(request.url.path, 500, "")
+
+    async def too_large(scope: dict[str, Any], limit: int) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        mb = max(1, limit // (1024 * 1024))
+        if _is_api(scope.get("path", "")):
+            body = JSONResponse({"detail": f"The body is larger than {limit} bytes"}).body
+            return 413, [(b"content-type", b"application/json")], body
+        html = state.env.get_template("error.html").render(
+            title=STATUS_TITLES[413],
+            code=413,
+            detail=(
+                f"Everything you send at once, including files, must be smaller than {mb} MB. "
+                "Go back, remove or make smaller some of the files, and send the form again."
+            ),
+        )
+        return 413, [(b"content-type", b"text/html; charset=utf-8")], html.encode()
+
+    app.add_middleware(
+        BodySizeLimit,
+        limit_for=lambda path: config.max_api_body_bytes if _is_api(path) else config.max_request_bytes,
+        too_large=too_large,
+    )
+    app.add_middleware(SecurityHeaders, headers=SECURITY_HEADERS)  # outermost: 413 pages get them too
+
+    # -- pages
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def how_to_complain() -> HTMLResponse:
+        rows, totals = timescales(state.procedure)
+        return state.render(
+            "index.html",
+            title="How to complain about a councillor",
+            timescales=rows,
+            totals=totals,
+            grounds=list(GROUND_TITLES.values()),
+            sanctions=list(SANCTION_TITLES.values()),
+            provisions=forms.provision_choices(),
+            procedure=state.procedure,
+        )
+
+    @app.get("/complain", response_class=HTMLResponse, include_in_schema=False)
+    def complaint_form(request: Request) -> HTMLResponse:
+        roster = state.roster()
+        if roster is None or not roster.councils:
+            return _unavailable_form()
+        return _form_page(state, request, roster, FormView())
+
+    def _unavailable_form() -> HTMLResponse:
+        return state.render(
+            "error.html",
+            status=503,
+            title="The complaint form is not available yet",
+            code=503,
+            detail="The list of councillors has not been loaded. Please try again later, or write to the "
+            "Monitoring Officer.",
+        )
+
+    @app.post("/complain", response_class=HTMLResponse, include_in_schema=False)
+    async def submit_complaint(request: Request) -> HTMLResponse:
+        retry = _rate_limited(state, request, state.form_limiter)
+        if retry:
+            minutes = max(1, math.ceil(retry / 60))
+            return state.render(
+                "error.html",
+                status=429,
+                headers={"retry-after": str(retry)},
+                title=STATUS_TITLES[429],
+                code=429,
+                detail=(
+                    f"Please wait {minutes} minute{'s' if minutes != 1 else ''}, then go back and send the form "
+                    "again. Your answers are still in the form."
+                ),
+            )
+        form = await request.form(max_files=100, max_fields=2000)
+        roster = state.roster()
+        if roster is None or not roster.councils:
+            return _unavailable_form()
+        answers, raw, problems = forms.read_form(form)
+        token = form.get("csrf_token")
+        submission = form.get("submission")
+        key = state.signer.submission_key(submission if isinstance(submission, str) else None)
+        if key is None or not state.signer.csrf_ok(
+            request.cookies.get(CSRF_COOKIE),
+            token if isinstance(token, str) else None,
+            state.config.form_token_max_age_seconds,
+        ):
+            # A forged or expired post: nothing is stored or opened. The answers come back in
+            # the form with fresh tokens, for a real complainant to check and send again.
+            expired = Problem(
+                "form",
+                "This form has expired or could not be checked. Check your answers and send the form again.",
+            )
+            return _form_page(state, request, roster, FormView(raw=raw, problems=[expired]), status=403)
+
+        kept_tokens = [t for t in form.getlist("kept_evidence") if isinstance(t, str)]
+        kept = [f for f in (uploads.from_keep_token(state.signer, state.upload_dir, t) for t in kept_tokens) if f]
+        kept = list({f.stored: f for f in kept}.values())[: state.config.max_files]
+        evidence, evidence_problems = await _read_evidence(state, form, kept)
+        problems += forms.check_answers(
+            answers, roster, state.today(), require_identity=True, already={p.field for p in problems}
+        )
+        problems += evidence_problems
+        if problems:
+            order = list(FORM_IDS)
+            problems.sort(key=lambda p: order.index(p.field) if p.field in order else len(order))
+            view = FormView(raw=raw, problems=problems, kept=evidence)
+            return _form_page(state, request, roster, view, status=422, submission=submission)
+
+        intake = forms.to_intake(answers, [f.stored for f in evidence])
+        received_at = datetime.now(UTC)
+        try:
+            opened = await state.open(intake, roster, key, received_at)
+        except IntakeRefused as err:  # the roster changed between the checks and the opening
+            view = FormView(raw=raw, problems=[Problem("subject_members", str(err))], kept=evidence)
+            return _form_page(state, request, roster, view, status=422, submission=submission)
+        except TemporalUnavailable:
+            view = FormView(
+                raw=raw,
+                kept=evidence,
+                notice=(
+                    "Sorry, we could not send your complaint just now because of a problem on our side. "
+                    "Nothing is lost: your answers and files are below. Please send the form again in a few "
+                    "minutes. If you sent it before, sending it again will not make a second complaint."
+                ),
+            )
+            return _form_page(
+                state, request, roster, view, status=503, submission=submission, headers={"retry-after": "60"}
+            )
+        council = roster.council(intake.council)
+        assert council is not None  # checked above
+        due = state.assessment_due(council, received_at)
+        log.info("complaint %s received through the form (new: %s)", opened.reference, opened.new)
+        return state.render(
+            "confirmation.html",
+            headers={"cache-control": "no-store"},
+            title="Complaint received",
+            reference=opened.reference,
+            council=council,
+            due=due,
+            answers=_answers_summary(answers, roster, evidence),
+            received=received_at.astimezone(LONDON),
+        )
+
+    @app.get("/decisions", response_class=HTMLResponse, include_in_schema=False)
+    def decisions(council: str | None = None) -> HTMLResponse:
+        roster = state.roster()
+        names = {c.id: c.name for c in roster.councils} if roster else {}
+        chosen = council if council in names else None
+        with Session(state.engine) as session:
+            notices = [
+                {
+                    "reference": n.reference,
+                    "council": names.get(n.council, n.council),
+                    "published": n.published_at.astimezone(LONDON).date(),
+                }
+                for n in published_notices(session, chosen)
+            ]
+        return state.render(
+            "decisions.html",
+            title="Published decisions",
+            notices=notices,
+            councils=sorted(names.items(), key=lambda kv: kv[1]),
+            chosen=chosen,
+        )
+
+    @app.get("/decisions/{reference}", response_class=HTMLResponse, include_in_schema=False)
+    def decision(reference: str) -> HTMLResponse:
+        notice: PublishedNoticeRow | None = None
+        if _REFERENCE.match(reference):
+            with Session(state.engine) as session:
+                notice = session.get(PublishedNoticeRow, reference)
+                if notice is not None:
+                    session.expunge(notice)
+        if notice is None:
+            return error_response(f"/decisions/{reference}", 404)  # type: ignore[return-value]
+        roster = state.roster()
+        council = roster.council(notice.council) if roster else None
+        return state.render(
+            "decision.html",
+            title=f"Decision notice {notice.reference}",
+            notice=notice,
+            council_name=council.name if council else notice.council,
+            published=notice.published_at.astimezone(LONDON).date(),
+        )
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    # -- the JSON API
+
+    def api_error(status: int, detail: str, problems: list[Problem] = (), headers: dict[str, str] | None = None):  # type: ignore[assignment]  # noqa: ANN202
+        body = forms.ApiError(
+            detail=detail, errors=[forms.ApiProblem(field=forms.api_field(p), message=p.message) for p in problems]
+        )
+        return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+    error_model = {"model": forms.ApiError}
+
+    @app.post(
+        "/api/complaints",
+        status_code=201,
+        response_model=forms.ApiCreated,
+        tags=["complaints"],
+        summary="Submit a complaint",
+        description=(
+            "The same complaint as the web form, as JSON. Authenticate with the HMAC-SHA256 of the raw body "
+            f"under the shared secret, in hex: `{SIGNATURE_HEADER}: sha256=<hex>`. Send an `Idempotency-Key` "
+            "header to make retries safe (without one, the SHA-256 of the body is the key): the same key "
+            "always gives the same reference and one workflow (a repeat answers 201 again, with "
+            "`Idempotent-Replayed: true`)."
+        ),
+        responses={
+            201: {"description": "Complaint received"},
+            400: {**error_model, "description": "The body is not a JSON object, or the Idempotency-Key is malformed"},
+            401: {**error_model, "description": "Missing or wrong signature"},
+            413: {**error_model, "description": "The body is too large"},
+            422: {**error_model, "description": "The complaint has problems, listed field by field"},
+            429: {**error_model, "description": "Too many requests from this client; see Retry-After"},
+            503: {**error_model, "description": "Not configured, or Temporal unavailable; retry later"},
+        },
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiComplaint"}}},
+            }
+        },
+    )
+    async def api_submit(
+        request: Request,
+        x_conduct_signature: str | None = Header(
+            default=None, alias=SIGNATURE_HEADER, description="sha256=<hex HMAC-SHA256 of the raw body>"
+        ),
+        idempotency_key: str | None = Header(
+            default=None, alias="Idempotency-Key", description="up to 128 visible ASCII characters"
+        ),
+    ) -> Response:
+        retry = _rate_limited(state, request, state.api_limiter)
+        if retry:
+            return api_error(429, "Too many requests: try again later", headers={"retry-after": str(retry)})
+        if config.webhook_secret is None or not config.webhook_secret.get_secret_value():
+            return api_error(503, "The complaints API is not configured: set CONDUCT_WEBHOOK_SECRET")
+        body = await request.body()
+        if not verify_webhook_signature(config.webhook_secret.get_secret_value().encode(), body, x_conduct_signature):
+            return api_error(401, f"Missing or wrong {SIGNATURE_HEADER}: expected sha256=<hex HMAC of the body>")
+        if idempotency_key is not None and not _IDEMPOTENCY_KEY.match(idempotency_key):
+            return api_error(400, "Idempotency-Key must be 1 to 128 visible ASCII characters")
+        try:
+            complaint = forms.ApiComplaint.model_validate_json(body)
+        except ValidationError as err:
+            kind, problems = forms.api_problems(err)
+            if kind == "body":
+                return api_error(400, problems[0].message)
+            return api_error(422, "The complaint has problems", problems)
+        roster = state.roster()
+        if roster is None or not roster.councils:
+            return api_error(503, "The roster of councillors has not been loaded: try again later")
+        answers = complaint.answers()
+        problems = forms.check_answers(answers, roster, state.today(), require_identity=False)
+        if problems:
+            return api_error(422, "The complaint has problems", problems)
+        intake = forms.to_intake(answers, [])
+        key = f"api:{idempotency_key}" if idempotency_key else f"api-body:{_sha256(body)}"
+        try:
+            opened = await state.open(intake, roster, key, datetime.now(UTC))
+        except IntakeRefused as err:
+            return api_error(422, "The complaint has problems", [Problem("subject_members", str(err))])
+        except TemporalUnavailable:
+            return api_error(503, "The service is unavailable: retry later", headers={"retry-after": "30"})
+        log.info("complaint %s received through the API (new: %s)", opened.reference, opened.new)
+        return JSONResponse(
+            forms.ApiCreated(reference=opened.reference, workflow_id=opened.workflow_id).model_dump(),
+            status_code=201,
+            headers={} if opened.new else {"idempotent-replayed": "true"},
+        )
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title, version=app.version, summary=app.summary, routes=app.routes, description=""
+        )
+        complaint = forms.ApiComplaint.model_json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(complaint.pop("$defs", {}))
+        components["ApiComplaint"] = complaint
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+def _sha256(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the web app with uvicorn (what `conduct web` calls)."""
+    import uvicorn
+
+    config = WebConfig()
+    uvicorn.run(
+        create_app(settings, config),
+        host=host,
+        port=port,
+        proxy_headers=config.trust_forwarded_for,
+        server_header=False,
+        log_level="info",
+    )
