@@ -255,10 +255,10 @@ class SendGridBackend:
     def __init__(
         self, api_key: str, host: str = "https://api.sendgrid.com", sender: str = "", *, timeout: float = 30.0
     ) -> None:
-        import sendgrid  # imported here: it is slow to import and only production needs it
-
         if not api_key:
             raise ValueError("SendGrid needs an API key: set CONDUCT_SENDGRID_API_KEY")
+        import sendgrid  # imported here: it is slow to import and only production needs it
+
         self.host = host.rstrip("/")
         self.sender = sender
         self.timeout = timeout

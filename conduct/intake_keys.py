@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from conduct.register import Base, Bind, _transaction, allocate_reference
+from conduct.register import Base, Bind, _transaction, next_reference
 
 
 class IntakeKeyRow(Base):
@@ -21,14 +21,15 @@ class IntakeKeyRow(Base):
 def reference_for(bind: Bind, key: str, council_code: str, year: int) -> tuple[str, bool]:
     """The reference of submission `key`, allocating one the first time; True when new.
 
-    A lost race inserts nothing (the key is the primary key): the transaction retries and
-    finds the winner's row. A reference allocated by the loser is skipped, never reused."""
+    The number and the key are taken in one transaction: a concurrent post of the same key
+    queues on the counter's lock, then fails on the key and rolls back, number included; its
+    retry finds the winner's row. No number is skipped."""
 
     def work(s: Session) -> tuple[str, bool]:
         existing = s.execute(select(IntakeKeyRow.reference).where(IntakeKeyRow.key == key)).scalar_one_or_none()
         if existing:
             return existing, False
-        reference = allocate_reference(s, council_code, year)
+        reference = next_reference(s, council_code, year)
         s.add(IntakeKeyRow(key=key, reference=reference, created_at=datetime.now(UTC)))
         s.flush()
         return reference, True

@@ -239,7 +239,8 @@ def _retryable(exc: Exception) -> bool:
     if isinstance(exc, IntegrityError):
         return True  # a concurrent insert of the same key: the next attempt sees it
     message = str(getattr(exc, "orig", exc)).lower()
-    code = getattr(getattr(exc, "orig", None), "pgcode", None)
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)  # psycopg 3, psycopg2
     return "locked" in message or "busy" in message or code in ("40001", "40P01")
 
 
@@ -541,27 +542,28 @@ def format_reference(council_code: str, year: int, number: int) -> str:
     return f"{council_code}-{year:04d}-{number:04d}"
 
 
-def allocate_reference(session: Bind, council_code: str, year: int) -> str:
-    """The next case reference for a council and year, e.g. ``WBC-2026-0007``.
+def next_reference(s: Session, council_code: str, year: int) -> str:
+    """Take the next number inside the caller's transaction, so a rolled-back caller gives it back.
 
-    The increment is one UPDATE in its own transaction (it takes the write lock first, so
-    concurrent callers queue); the first reference of a year inserts the counter, and a lost
-    race for that insert is retried."""
+    The increment is one UPDATE (it takes the write lock first, so concurrent callers queue);
+    the first reference of a year inserts the counter, and a lost race for that insert is
+    retried by the caller's transaction."""
     request = ReferenceRequest(council_code=council_code, year=year)
     counters = ReferenceCounterRow.__table__
     where = (counters.c.council_code == request.council_code) & (counters.c.year == request.year)
+    bumped = s.execute(update(counters).where(where).values(last=counters.c.last + 1))
+    if bumped.rowcount == 0:
+        s.add(ReferenceCounterRow(council_code=request.council_code, year=request.year, last=1))
+        s.flush()
+        number = 1
+    else:
+        number = s.execute(select(counters.c.last).where(where)).scalar_one()
+    return format_reference(request.council_code, request.year, number)
 
-    def work(s: Session) -> str:
-        bumped = s.execute(update(counters).where(where).values(last=counters.c.last + 1))
-        if bumped.rowcount == 0:
-            s.add(ReferenceCounterRow(council_code=request.council_code, year=request.year, last=1))
-            s.flush()
-            number = 1
-        else:
-            number = s.execute(select(counters.c.last).where(where)).scalar_one()
-        return format_reference(request.council_code, request.year, number)
 
-    return _transaction(session, work)
+def allocate_reference(session: Bind, council_code: str, year: int) -> str:
+    """The next case reference for a council and year, e.g. ``WBC-2026-0007``, in its own transaction."""
+    return _transaction(session, lambda s: next_reference(s, council_code, year))
 
 
 # ----------------------------------------------------------------------------- publication

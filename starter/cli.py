@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -16,11 +18,13 @@ from typing import Annotated
 import typer
 
 from conduct.settings import get_settings
-from starter import actions_cli
+from conduct.vocabulary import Nation, Stage
+from starter import actions_cli, case_view, deadlines_cli, officer, output, roster_io, session, timeline
+from starter import cases as listing
 from starter.actions_cli import AsOfficer, Ref
 from starter.output import handled
 from starter.roster_io import CSV_LAYOUT
-from starter.words import NationWord, StageWord
+from starter.words import NationWord, StageWord, domain
 
 app = typer.Typer(
     help=(
@@ -102,11 +106,9 @@ def roster_import(
     path: Annotated[Path, typer.Argument(metavar="PATH", help=".toml, .csv or .json", show_default=False)],
     as_officer: AsOfficer = None,
 ) -> None:
-    from starter import officer, output, roster_io
-
     settings = get_settings()
-    roster = roster_io.read_roster_file(path)
     officer.may_replace_roster(settings, as_officer)
+    roster = roster_io.read_roster_file(path)
     number = roster_io.import_roster(settings, roster)
     output.done(f"roster {number} imported from {path}: {roster_io.summary(roster)}")
 
@@ -119,8 +121,6 @@ def roster_show(
     as_officer: AsOfficer = None,
 ) -> None:
     """Show the roster in force."""
-    from starter import officer, output, roster_io
-
     settings = get_settings()
     officer.identify(settings, as_officer)
     roster = roster_io.roster_in_force(settings)
@@ -148,11 +148,6 @@ def cases(
     as_officer: AsOfficer = None,
 ) -> None:
     """List cases (through Temporal visibility), soonest deadline first, with days left."""
-    from conduct.vocabulary import Stage
-    from starter import cases as listing
-    from starter import officer, output, session
-    from starter.words import domain
-
     settings = get_settings()
     officer.identify(settings, as_officer)
     query = listing.visibility_query(domain(stage, Stage) if stage else None, council, member, group, overdue)
@@ -167,8 +162,6 @@ def cases(
 @handled
 def show(reference: Ref, json_: Json = False, as_officer: AsOfficer = None) -> None:
     """One case now: parties, stage, every clock, the actions allowed and to whom, letters sent."""
-    from starter import case_view, officer, output, roster_io, session
-
     settings = get_settings()
     officer.identify(settings, as_officer)
     state = session.run(settings, lambda client: session.status(client, reference), reference)
@@ -183,8 +176,6 @@ def show(reference: Ref, json_: Json = False, as_officer: AsOfficer = None) -> N
 @handled
 def history(reference: Ref, json_: Json = False, as_officer: AsOfficer = None) -> None:
     """The case's audit trail, read from its Temporal event history: actions, clocks, letters."""
-    from starter import officer, output, session, timeline
-
     settings = get_settings()
     officer.identify(settings, as_officer)
     entries = session.run(settings, lambda client: timeline.fetch_timeline(client, reference), reference)
@@ -206,10 +197,6 @@ def deadlines(
 ) -> None:
     """When each clock falls due if its starting event happens on --from (bank holidays of the
     nation and CONDUCT_CLOSURES counted, as the workflow counts them)."""
-    from conduct.vocabulary import Nation
-    from starter import deadlines_cli, officer, output
-    from starter.words import domain
-
     settings = get_settings()
     officer.identify(settings, as_officer)
     start, where = from_.date(), domain(nation, Nation)
@@ -218,3 +205,21 @@ def deadlines(
         output.emit_json(deadlines_cli.deadlines_json(due))
     else:
         deadlines_cli.render_deadlines(start, where, due)
+
+
+def main() -> None:
+    """The `conduct` console script. Leaves with os._exit after flushing: a normal interpreter
+    teardown can race the Temporal client's native threads and abort the process (seen as
+    'PyGILState_Release' under load) after the work is done and printed."""
+    code = 0
+    try:
+        app()
+    except SystemExit as stop:
+        if isinstance(stop.code, str):
+            print(stop.code, file=sys.stderr)
+            code = 1
+        else:
+            code = stop.code or 0
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

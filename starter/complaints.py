@@ -3,6 +3,7 @@ complaint workflow. Idempotent by submission key."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from datetime import UTC, datetime
 
@@ -64,7 +65,8 @@ async def open_complaint(
     council = roster.council(intake.council)
     assert council is not None
     received_at = received_at or datetime.now(UTC)
-    reference, new = reference_for(engine, key, council.code, received_at.year)
+    # The register is synchronous SQL: keep it off the event loop (the web app serves on it).
+    reference, new = await asyncio.to_thread(reference_for, engine, key, council.code, received_at.year)
     groups = sorted({m.group for m in (roster.member(i) for i in intake.subject_members) if m})
     start = StartComplaint(
         reference=reference,

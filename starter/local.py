@@ -165,7 +165,8 @@ async def _client(settings: Settings) -> Client:
         return await connect(settings)
     except RuntimeError:
         raise SystemExit(
-            f"cannot reach Temporal at {settings.temporal_address}: start `conduct dev` or set CONDUCT_TEMPORAL_ADDRESS"
+            f"cannot reach Temporal at {settings.temporal_address}: start the local stack with `make run` "
+            "(or `conduct dev`), or set CONDUCT_TEMPORAL_ADDRESS"
         ) from None
 
 
@@ -176,7 +177,9 @@ async def _query(handle: WorkflowHandle[Any, Any], reference: str, timeout: floa
         if err.status is RPCStatusCode.NOT_FOUND:
             raise SystemExit(f"no case {reference} on this Temporal server") from None
         if err.status is RPCStatusCode.DEADLINE_EXCEEDED:
-            raise SystemExit(f"case {reference} did not answer: is the worker (`conduct dev`) running?") from None
+            raise SystemExit(
+                f"case {reference} did not answer: is the worker running (`make run` or `conduct worker`)?"
+            ) from None
         raise
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Callable
 from enum import IntEnum
 from typing import Any, NoReturn, ParamSpec, TypeVar
@@ -40,13 +41,23 @@ class CliError(Exception):
         self.message = message
 
 
-def out() -> Console:
+PIPED_WIDTH = 160  # no terminal to fit (a pipe, a file): do not cut names short at Rich's default 80
+
+
+def _console(stderr: bool = False) -> Console:
     # Made per call: CliRunner swaps sys.stdout between invocations.
-    return Console(highlight=False)
+    console = Console(stderr=stderr, highlight=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = PIPED_WIDTH
+    return console
+
+
+def out() -> Console:
+    return _console()
 
 
 def err() -> Console:
-    return Console(stderr=True, highlight=False)
+    return _console(stderr=True)
 
 
 def esc(value: object) -> str:

@@ -154,11 +154,12 @@ def roster_data_from_csv(text: str) -> dict[str, list[dict[str, Any]]]:
     """The roster's data from CSV_LAYOUT; each row is checked on its own so a mistake is reported
     with its line number."""
     reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "kind" not in [f.strip() for f in reader.fieldnames]:
+    header = [_words(f) for f in reader.fieldnames or []]
+    if "kind" not in header:
         raise RosterFileError(
             "the first line must be a header with a `kind` column (see `conduct roster import --help`)"
         )
-    reader.fieldnames = [f.strip() for f in reader.fieldnames]
+    reader.fieldnames = header
     data: dict[str, list[dict[str, Any]]] = {key: [] for key in _MODELS}
     for row in reader:
         kind_cell = (row.get("kind") or "").strip()

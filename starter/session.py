@@ -70,7 +70,8 @@ async def translate(client: Client, settings: Settings, error: RPCError, referen
         return CliError(Exit.NOT_FOUND, f"no case {reference}")
     if error.status is RPCStatusCode.UNAVAILABLE:
         return unreachable(settings)
-    if error.status is RPCStatusCode.DEADLINE_EXCEEDED:
+    timed_out = error.status is RPCStatusCode.CANCELLED and "timeout" in message.lower()
+    if error.status is RPCStatusCode.DEADLINE_EXCEEDED or timed_out:
         what = f"case {reference}" if reference else "Temporal"
         return CliError(Exit.ERROR, f"{what} did not answer in time: is the worker running (`make run`)?")
     return CliError(Exit.ERROR, f"Temporal said: {message}")

@@ -7,7 +7,8 @@ What each line comes from:
 - clocks reminded/lapsed: fired timers, named by their summary ("assessment lapse 2029-...");
 - clocks met/stopped: the cancelled timer of that clock, classified by the next case snapshot the
   workflow wrote into history (`sync_case` input, or the workflow result); a clock that lapsed and
-  was then met has no timer left to cancel, so the snapshot itself shows it;
+  was then met has no timer left to cancel: it is placed where the workflow cleared the overdue
+  search attribute, or else where the snapshot shows it;
 - letters: completed `send_letters`/`send_letter` activities (template and recipients);
 - receipt, links from other cases, publication and closure: their own events.
 Payloads are decoded with the client's data converter, so an encrypting codec is honoured.
@@ -15,6 +16,7 @@ Payloads are decoded with the client's data converter, so an encrypting codec is
 
 from __future__ import annotations
 
+import json
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
@@ -31,6 +33,7 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.converter import DataConverter
 
 from conduct.calendar import LONDON
+from conduct.search import OVERDUE
 from starter import session
 from starter.output import esc, out
 
@@ -115,6 +118,14 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _search_value(payload: Payload) -> Any:
+    """Search attributes are plain JSON (codecs never touch them)."""
+    try:
+        return json.loads(payload.data)
+    except ValueError:
+        return None
+
+
 def _ended_detail(clock: dict[str, Any]) -> str:
     if clock.get("state") == "stopped":
         return str(clock.get("note") or "")
@@ -136,7 +147,7 @@ class _Fold:
         self.entries: list[HistoryEntry] = []
         self.scheduled: dict[int, tuple[str, Any]] = {}
         self.timers: dict[int, str] = {}  # started event id -> summary
-        self.actions: dict[int, HistoryEntry] = {}  # accepted event id -> entry
+        self.actions: dict[str, HistoryEntry] = {}  # update id -> entry
         self.clock_state: dict[str, str] = {}
         self.clock_due: dict[str, date | None] = {}
         # Look-ahead material for classifying a cancelled clock timer.
@@ -144,6 +155,7 @@ class _Fold:
         self.snapshots: list[tuple[int, dict[str, Any]]] = []
         self.deadline_requests: list[tuple[int, str]] = []
         self.accepted: list[tuple[int, str]] = []
+        self.overdue_cleared: set[int] = set()
         self._prepare()
 
     def _prepare(self) -> None:
@@ -166,6 +178,10 @@ class _Fold:
             elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
                 name = e.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
                 self.accepted.append((e.event_id, name))
+            elif t == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+                fields = e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
+                if OVERDUE.name in fields and _search_value(fields[OVERDUE.name]) is False:
+                    self.overdue_cleared.add(e.event_id)
 
     # ------------------------------------------------------------------ helpers
 
@@ -178,13 +194,18 @@ class _Fold:
         self.clock_state[clock] = name
         self.add(e, "clock", name, clock=clock, due=due or self.clock_due.get(clock), detail=detail)
 
-    def classify_cancel(self, event_id: int, clock: str) -> tuple[str, str]:
-        """met, met_late or stopped: what the next case snapshot says, unless the clock was
-        restarted before it (then it had been stopped); without a snapshot, the update at hand."""
+    def state_after(self, event_id: int, clock: str) -> dict[str, Any]:
+        """The clock in the first case snapshot written from `event_id`'s workflow task on, unless
+        the clock was restarted before it."""
         since = self.batch_start.get(event_id, event_id)
         restart = next((i for i, c in self.deadline_requests if i > since and c == clock), None)
         snapshot = next((s for i, s in self.snapshots if i > since and (restart is None or i < restart)), None)
-        state = _dict((snapshot or {}).get(clock))
+        return _dict((snapshot or {}).get(clock))
+
+    def classify_cancel(self, event_id: int, clock: str) -> tuple[str, str]:
+        """met, met_late or stopped: what the next case snapshot says, unless the clock was
+        restarted before it (then it had been stopped); without a snapshot, the update at hand."""
+        state = self.state_after(event_id, clock)
         if state.get("state") in _ENDED:
             return str(state["state"]), _ended_detail(state)
         position = bisect_right([i for i, _ in self.accepted], event_id)
@@ -208,13 +229,13 @@ class _Fold:
         )
 
     def update_accepted(self, e: HistoryEvent, value: Any) -> None:
-        name = e.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
+        request = e.workflow_execution_update_accepted_event_attributes.accepted_request
         officer = _dict(value).get("officer")
-        self.actions[e.event_id] = self.add(e, "action", name, officer=officer)
+        self.actions[request.meta.update_id] = self.add(e, "action", request.input.name, officer=officer)
 
     def update_completed(self, e: HistoryEvent, value: Any) -> None:
         attrs = e.workflow_execution_update_completed_event_attributes
-        entry = self.actions.get(attrs.accepted_event_id)
+        entry = self.actions.get(attrs.meta.update_id)  # (the test server leaves accepted_event_id unset)
         if entry is None:
             return
         if attrs.outcome.HasField("failure"):
@@ -271,6 +292,15 @@ class _Fold:
         name, detail = self.classify_cancel(e.event_id, match["clock"])
         self.clock_event(e, match["clock"], name, detail=detail)
 
+    def upserted(self, e: HistoryEvent, value: Any) -> None:
+        """The workflow cleared `overdue`: a lapsed clock has just been met (or stopped)."""
+        if e.event_id not in self.overdue_cleared:
+            return
+        for clock in [c for c, state in self.clock_state.items() if state == "lapsed"]:
+            state = self.state_after(e.event_id, clock)
+            if state.get("state") in _ENDED:
+                self.clock_event(e, clock, str(state["state"]), detail=_ended_detail(state))
+
     def snapshot(self, e: HistoryEvent, clocks: dict[str, Any]) -> None:
         """A clock the workflow shows ended without a timer to cancel (it had lapsed)."""
         for clock, state in clocks.items():
@@ -314,6 +344,7 @@ _HANDLERS = {
     EventType.EVENT_TYPE_TIMER_STARTED: _Fold.timer_started,
     EventType.EVENT_TYPE_TIMER_FIRED: _Fold.timer_fired,
     EventType.EVENT_TYPE_TIMER_CANCELED: _Fold.timer_canceled,
+    EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: _Fold.upserted,
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: _Fold.signaled,
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED: _Fold.completed,
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED: _Fold.ended,

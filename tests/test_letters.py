@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 from temporalio.testing import ActivityEnvironment
 
 from activities.letters import letter_environment, render_letter
-from activities.mail import KEY_HEADER, REFERENCE_HEADER, OutboxBackend, OutgoingMail, backend_from_settings
+from activities.mail import (
+    KEY_HEADER,
+    REFERENCE_HEADER,
+    OutboxBackend,
+    OutgoingMail,
+    SmtpBackend,
+    backend_from_settings,
+)
 from activities.notifications import LetterActivities
 from conduct.letters import LetterContext, LetterRequest, LetterTemplate
 from conduct.register import NotificationRow
@@ -311,9 +318,10 @@ def test_backend_from_settings(tmp_path: Path):
     backend = backend_from_settings(settings)
     assert isinstance(backend, OutboxBackend)
     assert backend.directory == tmp_path / "outbox"
-    for name in ("smtp", "sendgrid"):
-        with pytest.raises(ValueError, match="deployment"):
-            backend_from_settings(Settings(_env_file=None, data_dir=tmp_path, mail_backend=name))
+    smtp = backend_from_settings(Settings(_env_file=None, data_dir=tmp_path, mail_backend="smtp"))
+    assert isinstance(smtp, SmtpBackend)
+    with pytest.raises(ValueError, match="CONDUCT_SENDGRID_API_KEY"):
+        backend_from_settings(Settings(_env_file=None, data_dir=tmp_path, mail_backend="sendgrid"))
 
 
 # ----------------------------------------------------------------------------- send_letter activity

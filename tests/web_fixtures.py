@@ -7,12 +7,12 @@ import html
 import json
 import re
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest_asyncio
 from sqlalchemy import Engine, text
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
@@ -159,7 +159,7 @@ class Web:
         self, data: dict[str, Any], tokens: dict[str, str] | None = None, files: list[Any] | None = None
     ) -> httpx.Response:
         tokens = tokens if tokens is not None else await self.form()
-        return await self.http.post("/complain", data={**tokens, **data}, files=files or [("evidence", ("", b""))])
+        return await self.http.post("/complaints", data={**tokens, **data}, files=files or [("evidence", ("", b""))])
 
     async def post_api(
         self,
@@ -208,16 +208,20 @@ async def make_web(
     return Web(http=http, settings=settings, engine=engine, config=cfg), http
 
 
-@pytest_asyncio.fixture
-async def web_offline(settings: Settings) -> AsyncIterator[Web]:
+# Each test module declares its fixtures with these (`web_offline`, `web`), so that pytest need not
+# load this module as a plugin.
+
+
+@asynccontextmanager
+async def offline_web(settings: Settings) -> AsyncIterator[Web]:
     """The app with a Temporal that must not be reached (validation tests)."""
     web, http = await make_web(settings, NoTemporal())
     async with http:
         yield web
 
 
-@pytest_asyncio.fixture
-async def web(env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Web]:
+@asynccontextmanager
+async def running_web(env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Web]:
     """The app on the time-skipping test server, with a worker running the complaint workflow."""
     made, http = await make_web(settings, lambda: env.client)
     async with build_worker(env.client, settings, fail_fast=True), http:

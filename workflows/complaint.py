@@ -502,6 +502,7 @@ class ComplaintWorkflow:
         self._validate("consult_ip", p)
         self.state.consultations.append(IPConsultation(ip=p.ip, at=workflow.now(), stage=self.state.stage, view=p.view))
         self._log("ip_consulted", f"Independent Person {p.ip} consulted", p.officer)
+        await self._register_side_action()
         return self._result(f"view of {p.ip} recorded")
 
     @consult_ip.validator
@@ -518,6 +519,7 @@ class ComplaintWorkflow:
         if {c.party for c in self.state.comments} == {a.Party.COMPLAINANT, a.Party.SUBJECT}:
             self._meet(ClockName.COMMENT_PERIOD, note="closed early: both parties responded")
             self._set_stage(Stage.INVESTIGATION)
+        await self._register_side_action()
         return self._result(f"{p.party.value} {verb}")
 
     @comment.validator
@@ -554,6 +556,7 @@ class ComplaintWorkflow:
         hearing.date = p.date
         self._log("hearing_adjourned", f"hearing adjourned to {p.date.isoformat()}: {p.reason}", p.officer)
         await self._letter(LetterTemplate.HEARING_ADJOURNED, self._to.hearing(), hearing_date=p.date, text=p.reason)
+        await self._register_side_action()
         return self._result(f"hearing adjourned to {p.date.isoformat()}")
 
     @adjourn_hearing.validator
@@ -610,6 +613,7 @@ class ComplaintWorkflow:
         self._bump(name)
         self._log("clock_stopped", f"{name.value} clock stopped: {p.reason}", p.officer)
         self._publish()
+        await self._register_side_action()
         return self._result(f"{name.value} clock stopped")
 
     @stop_clock.validator
@@ -626,6 +630,7 @@ class ComplaintWorkflow:
         pauses = [*old.pauses, Pause(start=london_date(old.paused_since), end=self._today(), reason=old.note)]
         clock = await self._start_clock(name, old.started, pauses=pauses, lapsed=old.lapsed, reminded=old.reminded)
         self._log("clock_restarted", f"{name.value} clock restarted; now due {clock.due.isoformat()}", p.officer)
+        await self._register_side_action()
         return self._result(f"{name.value} clock restarted, due {clock.due.isoformat()}")
 
     @restart_clock.validator
@@ -643,6 +648,7 @@ class ComplaintWorkflow:
         except Exception as err:  # the other case does not exist or is closed
             raise ApplicationError(f"{p.other_reference} could not be linked: {err}", non_retryable=True) from err
         self._record_link(p.other_reference, p.officer)
+        await self._register_side_action()
         return self._result(f"to be considered together with {p.other_reference}")
 
     @link.validator
@@ -946,6 +952,12 @@ class ComplaintWorkflow:
                 search.NEXT_DEADLINE.value_set(next_due) if next_due else search.NEXT_DEADLINE.value_unset(),
             ]
         )
+
+    async def _register_side_action(self) -> None:
+        """Side actions were first left for the next step to mirror; cases whose history predates
+        this change keep that behaviour on replay."""
+        if workflow.patched("register-side-actions"):
+            await self._checkpoint()
 
     async def _checkpoint(self) -> None:
         """Mirror the case into the SQL case register (reports and public pages read it)."""

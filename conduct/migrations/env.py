@@ -85,7 +85,8 @@ def run_migrations_online() -> None:
         engine.dispose()
 
 
-if config.config_file_name is not None and config.attributes.get("connection") is None:
+# The ini's logging setup is for the command line; in-process callers (create_schema, tests) keep theirs.
+if config.config_file_name is not None and config.attributes.get("configure_logger", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 if context.is_offline_mode():

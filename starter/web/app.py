@@ -40,6 +40,7 @@ from temporalio.service import RPCError
 
 from conduct.calendar import LONDON, compute_deadline, london_date
 from conduct.deadline import DeadlineRequest
+from conduct.intake import ComplaintIntake
 from conduct.procedure import ProcedureSettings
 from conduct.register import PublishedNoticeRow, create_schema, make_engine, published_notices
 from conduct.roster import Council, Member, Roster
@@ -50,7 +51,7 @@ from starter.client import connect
 from starter.complaints import IntakeRefused, OpenedComplaint, open_complaint
 from starter.web import forms, uploads
 from starter.web.config import WebConfig
-from starter.web.forms import FORM_IDS, MESSAGES, Answers, Problem
+from starter.web.forms import FORM_IDS, Answers, Problem
 from starter.web.security import (
     CSRF_COOKIE,
     SIGNATURE_HEADER,
@@ -187,7 +188,9 @@ class WebState:
         self.form_limiter = RateLimiter(self.config.form_rate_burst, self.config.form_rate_per_minute)
         self.api_limiter = RateLimiter(self.config.api_rate_burst, self.config.api_rate_per_minute)
 
-    def render(self, name: str, status: int = 200, headers: dict[str, str] | None = None, **context: Any) -> HTMLResponse:
+    def render(
+        self, name: str, status: int = 200, headers: dict[str, str] | None = None, **context: Any
+    ) -> HTMLResponse:
         html = self.env.get_template(name).render(**context)
         response = HTMLResponse(html, status_code=status, headers=headers)
         return response
@@ -225,7 +228,7 @@ class WebState:
         )
         return deadline.due, rule.describe()
 
-    async def open(self, answers_intake: Any, roster: Roster, key: str, received_at: datetime) -> OpenedComplaint:
+    async def open(self, intake: ComplaintIntake, roster: Roster, key: str, received_at: datetime) -> OpenedComplaint:
         """open_complaint, with every sign of an unreachable Temporal or register as TemporalUnavailable."""
         timeout = self.config.temporal_timeout_seconds
         try:
@@ -235,7 +238,7 @@ class WebState:
                     client,
                     self.settings,
                     self.engine,
-                    answers_intake,
+                    intake,
                     roster,
                     key,
                     received_at=received_at,
@@ -246,7 +249,11 @@ class WebState:
         except IntakeRefused:
             raise
         except _TEMPORAL_DOWN as err:
-            log.warning("complaint not opened, Temporal or the register is unavailable: %s", type(err).__name__)
+            log.warning(
+                "complaint not opened, Temporal or the register is unavailable: %s: %s",
+                type(err).__name__,
+                str(err)[:300],
+            )
             raise TemporalUnavailable from err
 
 
@@ -301,6 +308,10 @@ def _form_page(
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     cookie = _csrf_cookie(state, request)
+    # A blank form may be kept by the browser: "back" after sending then shows the same form, with
+    # the same submission token, so sending it again finds the same complaint (see the POST
+    # route). A form with answers in it (after a problem) is personal data and is not stored.
+    cache = "private, max-age=0" if request.method == "GET" else "no-store"
     errors = [(FORM_IDS.get(p.field, p.field), p.message) for p in view.problems]
     field_errors: dict[str, str] = {}
     for p in view.problems:
@@ -308,7 +319,7 @@ def _form_page(
     response = state.render(
         "complain.html",
         status=status,
-        headers={"cache-control": "no-store", **(headers or {})},
+        headers={"cache-control": cache, **(headers or {})},
         title="Make a complaint",
         values=view.raw,
         errors=errors,
@@ -325,9 +336,7 @@ def _form_page(
         accept=uploads.ACCEPT,
         max_mb=max(1, state.config.max_file_bytes // (1024 * 1024)),
     )
-    response.set_cookie(
-        CSRF_COOKIE, cookie, httponly=True, samesite="lax", secure=state.config.cookie_secure, path="/"
-    )
+    response.set_cookie(CSRF_COOKIE, cookie, httponly=True, samesite="lax", secure=state.config.cookie_secure, path="/")
     return response
 
 
@@ -342,10 +351,10 @@ async def _read_evidence(
     stored = list(kept)
     for upload in files:
         name = uploads.clean_original_name(upload.filename)
-        data = await upload.read(state.config.max_file_bytes + 1)
         if len(stored) >= limit:
             problems.append(f"You can attach up to {limit} files: {name} was not attached")
             continue
+        data = await upload.read(state.config.max_file_bytes + 1)
         if not data:
             problems.append(f"{name} is empty: choose a file with something in it")
             continue
@@ -481,7 +490,7 @@ def create_app(
 
     # -- pages
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    @app.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
     def how_to_complain() -> HTMLResponse:
         rows, totals = timescales(state.procedure)
         return state.render(
@@ -495,7 +504,7 @@ def create_app(
             procedure=state.procedure,
         )
 
-    @app.get("/complain", response_class=HTMLResponse, include_in_schema=False)
+    @app.api_route("/complain", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
     def complaint_form(request: Request) -> HTMLResponse:
         roster = state.roster()
         if roster is None or not roster.councils:
@@ -512,7 +521,9 @@ def create_app(
             "Monitoring Officer.",
         )
 
-    @app.post("/complain", response_class=HTMLResponse, include_in_schema=False)
+    # Posted to another address than the form's: a POST invalidates the browser's cached copy of
+    # its own address, and the cached blank form (with its submission token) is what "back" shows.
+    @app.post("/complaints", response_class=HTMLResponse, include_in_schema=False)
     async def submit_complaint(request: Request) -> HTMLResponse:
         retry = _rate_limited(state, request, state.form_limiter)
         if retry:
@@ -563,7 +574,11 @@ def create_app(
             view = FormView(raw=raw, problems=problems, kept=evidence)
             return _form_page(state, request, roster, view, status=422, submission=submission)
 
-        intake = forms.to_intake(answers, [f.stored for f in evidence])
+        try:
+            intake = forms.to_intake(answers, [f.stored for f in evidence])
+        except ValidationError as err:  # a rule the checks above missed: still the user's answer
+            view = FormView(raw=raw, problems=forms.intake_problems(err), kept=evidence)
+            return _form_page(state, request, roster, view, status=422, submission=submission)
         received_at = datetime.now(UTC)
         try:
             opened = await state.open(intake, roster, key, received_at)
@@ -585,20 +600,21 @@ def create_app(
             )
         council = roster.council(intake.council)
         assert council is not None  # checked above
-        due = state.assessment_due(council, received_at)
+        due = state.assessment_due(council, received_at) if opened.new else None
         log.info("complaint %s received through the form (new: %s)", opened.reference, opened.new)
         return state.render(
             "confirmation.html",
             headers={"cache-control": "no-store"},
             title="Complaint received",
             reference=opened.reference,
+            repeat=not opened.new,
             council=council,
             due=due,
             answers=_answers_summary(answers, roster, evidence),
             received=received_at.astimezone(LONDON),
         )
 
-    @app.get("/decisions", response_class=HTMLResponse, include_in_schema=False)
+    @app.api_route("/decisions", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
     def decisions(council: str | None = None) -> HTMLResponse:
         roster = state.roster()
         names = {c.id: c.name for c in roster.councils} if roster else {}
@@ -620,7 +636,9 @@ def create_app(
             chosen=chosen,
         )
 
-    @app.get("/decisions/{reference}", response_class=HTMLResponse, include_in_schema=False)
+    @app.api_route(
+        "/decisions/{reference}", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False
+    )
     def decision(reference: str) -> HTMLResponse:
         notice: PublishedNoticeRow | None = None
         if _REFERENCE.match(reference):
@@ -640,7 +658,7 @@ def create_app(
             published=notice.published_at.astimezone(LONDON).date(),
         )
 
-    @app.get("/healthz", include_in_schema=False)
+    @app.api_route("/healthz", methods=["GET", "HEAD"], include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
@@ -716,7 +734,10 @@ def create_app(
         problems = forms.check_answers(answers, roster, state.today(), require_identity=False)
         if problems:
             return api_error(422, "The complaint has problems", problems)
-        intake = forms.to_intake(answers, [])
+        try:
+            intake = forms.to_intake(answers, [])
+        except ValidationError as err:
+            return api_error(422, "The complaint has problems", forms.intake_problems(err))
         key = f"api:{idempotency_key}" if idempotency_key else f"api-body:{_sha256(body)}"
         try:
             opened = await state.open(intake, roster, key, datetime.now(UTC))
@@ -761,7 +782,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None
         create_app(settings, config),
         host=host,
         port=port,
-        proxy_headers=config.trust_forwarded_for,
+        proxy_headers=False,  # the app reads X-Forwarded-For itself, when configured to trust it
         server_header=False,
         log_level="info",
     )

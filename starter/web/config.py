@@ -33,7 +33,8 @@ class WebConfig(BaseSettings):
     api_rate_burst: int = Field(default=60, ge=1, description="API posts a client may make at once")
     api_rate_per_minute: float = Field(default=60.0, gt=0, description="API posts a client regains per minute")
     trust_forwarded_for: bool = Field(
-        default=False, description="take the client address from X-Forwarded-For (only behind a trusted proxy)"
+        default=False,
+        description="rate-limit by the last X-Forwarded-For address (only behind exactly one trusted reverse proxy)",
     )
     cookie_secure: bool = Field(default=False, description="mark the CSRF cookie Secure (set it behind HTTPS)")
     form_token_max_age_seconds: int = Field(default=24 * 3600, gt=0, description="how long a form stays valid")

@@ -45,7 +45,9 @@ PROVISION_HINTS: dict[Provision, str] = {
         "Refusing Code of Conduct training, not cooperating with an investigation, intimidating people "
         "involved in one, or ignoring a sanction."
     ),
-    Provision.INTERESTS: "Failing to register or declare interests, or taking part in a matter they have an interest in.",
+    Provision.INTERESTS: (
+        "Failing to register or declare interests, or taking part in a matter they have an interest in."
+    ),
     Provision.GIFTS_HOSPITALITY: "Accepting gifts or hospitality that could influence them, or not registering them.",
 }
 
@@ -74,6 +76,8 @@ MESSAGES = {
 }
 
 _EMAIL = TypeAdapter(EmailStr)
+# line/paragraph separators, and bidirectional overrides and isolates (which can disguise text)
+_DROPPED = frozenset("\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _PHONE_CHARACTERS = set("0123456789 +()-.")
 
 
@@ -124,7 +128,7 @@ def clean_text(value: Any, multiline: bool = False) -> str:
         category = unicodedata.category(ch)
         if ch in "\n\t":
             kept.append(ch if multiline else " ")
-        elif category in ("Cc", "Cs", "Co", "Cn") or ch in "\u2028\u2029":
+        elif category in ("Cc", "Cs", "Co", "Cn") or ch in _DROPPED:
             continue
         else:
             kept.append(ch)
@@ -476,7 +480,9 @@ def api_problems(error: ValidationError) -> tuple[Literal["body", "fields"], lis
     for e in error.errors(include_url=False):
         loc = [p for p in e["loc"] if p != "__root__"]
         kind = e["type"]
-        if kind in ("json_invalid", "json_type") or (not loc and kind in ("model_type", "model_attributes_type")):
+        if kind == "json_invalid":
+            return "body", [Problem("body", f"The body is not valid JSON: {e['msg'].removeprefix('Invalid JSON: ')}")]
+        if kind == "json_type" or (not loc and kind in ("model_type", "model_attributes_type")):
             return "body", [Problem("body", "The body must be a JSON object (Content-Type: application/json)")]
         path = ".".join(str(p) for p in loc)
         named = ".".join(str(p) for p in loc if isinstance(p, str))
@@ -496,6 +502,26 @@ def api_problems(error: ValidationError) -> tuple[Literal["body", "fields"], lis
         if all(p.field != path for p in problems):
             problems.append(Problem(path, message))
     return "fields", problems
+
+
+_INTAKE_FIELDS = {
+    ("complainant", "name"): "name",
+    ("complainant", "email"): "email",
+    ("complainant", "address"): "address",
+    ("complainant", "phone"): "phone",
+    ("complainant", "type"): "type",
+    ("complainant", "member_id"): "member_id",
+}
+
+
+def intake_problems(error: ValidationError) -> list[Problem]:
+    """ComplaintIntake's own refusals, should one get past `check_answers`."""
+    problems = []
+    for e in error.errors(include_url=False):
+        loc = tuple(str(p) for p in e["loc"])
+        name = _INTAKE_FIELDS.get(loc[:2]) or (loc[0] if loc else "form")
+        problems.append(Problem(name, f"Check this answer: {e['msg']}"))
+    return problems
 
 
 def api_field(problem: Problem) -> str:

@@ -144,12 +144,14 @@ class RateLimiter:
 
 
 def client_address(scope: dict[str, Any], trust_forwarded_for: bool) -> str:
+    """The peer's address; behind one trusted reverse proxy, the address that proxy appended to
+    X-Forwarded-For (the last entry: earlier ones are whatever the client chose to send)."""
     if trust_forwarded_for:
-        for name, value in scope.get("headers", []):
-            if name == b"x-forwarded-for":
-                first = value.decode("latin-1").split(",")[0].strip()
-                if first:
-                    return first[:64]
+        forwarded = [value for name, value in scope.get("headers", []) if name == b"x-forwarded-for"]
+        if forwarded:
+            last = forwarded[-1].decode("latin-1").split(",")[-1].strip()
+            if last:
+                return last[:64]
     client = scope.get("client")
     return client[0] if client else "unknown"
 
