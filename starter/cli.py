@@ -53,11 +53,12 @@ def dev(
     data_dir: Annotated[Path, typer.Option(help="where the SQLite files and the outbox live")] = Path("var"),
     temporal_port: Annotated[int, typer.Option(min=1, max=65535)] = 7233,
     ui_port: Annotated[int, typer.Option(min=1, max=65535)] = 8233,
+    web_port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
 ) -> None:
-    """Run the whole system locally: Temporal dev server (SQLite), worker, outbox. Ctrl-C stops it."""
+    """Run the whole system locally: Temporal dev server (SQLite), worker, web app, outbox. Ctrl-C stops it."""
     from starter.local import run_local
 
-    asyncio.run(run_local(data_dir, temporal_port, ui_port))
+    asyncio.run(run_local(data_dir, temporal_port, ui_port, web_port))
 
 
 @app.command()

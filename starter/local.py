@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+import uvicorn
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -83,8 +84,31 @@ async def _watch(server: subprocess.Popen[bytes], stop: asyncio.Event) -> None:
     stop.set()
 
 
+class _EmbeddedWeb(uvicorn.Server):
+    """uvicorn inside `conduct dev`'s event loop: Ctrl-C belongs to `conduct dev`, not to uvicorn."""
+
+    def capture_signals(self) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()
+
+
+async def _start_web(settings: Settings, web_port: int) -> tuple[_EmbeddedWeb, asyncio.Task[None]]:
+    from starter.web.app import create_app
+
+    web = _EmbeddedWeb(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=web_port, log_level="warning", server_header=False)
+    )
+    task = asyncio.create_task(web.serve())
+    for _ in range(200):
+        if web.started or task.done():
+            break
+        await asyncio.sleep(0.05)
+    if task.done() or not web.started:
+        raise devserver.DevServerError(f"the web app could not start on port {web_port}")
+    return web, task
+
+
 async def _serve(
-    settings: Settings, server: subprocess.Popen[bytes], port: int, ui_port: int, stop: asyncio.Event
+    settings: Settings, server: subprocess.Popen[bytes], port: int, ui_port: int, web_port: int, stop: asyncio.Event
 ) -> None:
     data_dir = settings.data_dir
     await _unless_stopped(stop, devserver.wait_until_serving(port, server, data_dir))
@@ -95,7 +119,9 @@ async def _serve(
     watcher = asyncio.create_task(_watch(server, stop))
     try:
         async with build_worker(client, settings):
+            web, web_task = await _start_web(settings, web_port)
             address = settings.temporal_address
+            _say(f"Complaint form  http://127.0.0.1:{web_port}/complain")
             _say(f"Temporal        {address}   (export CONDUCT_TEMPORAL_ADDRESS={address})")
             _say(f"Temporal UI     http://127.0.0.1:{ui_port}")
             _say(f"Outbox          {settings.resolved_outbox_dir}")
@@ -103,13 +129,15 @@ async def _serve(
             _say(f"{RUNNING} Open a sample case with `conduct demo` in another shell; Ctrl-C stops everything.")
             await stop.wait()
             _say("stopping...")
+            web.should_exit = True
+            await web_task
     finally:
         watcher.cancel()
     if server.poll() is not None:
         raise devserver.DevServerError(devserver.exited_message(server, data_dir))
 
 
-async def run_local(data_dir: Path, port: int, ui_port: int) -> None:
+async def run_local(data_dir: Path, port: int, ui_port: int, web_port: int = 8000) -> None:
     """`conduct dev`: the dev server (SQLite under `data_dir`), the worker in this process, and the
     outbox. Returns on Ctrl-C or SIGTERM once both have stopped; a problem is a one-line SystemExit."""
     data_dir = data_dir.expanduser().resolve()
@@ -120,6 +148,10 @@ async def run_local(data_dir: Path, port: int, ui_port: int) -> None:
         loop.add_signal_handler(sig, stop.set)
     try:
         try:
+            if not devserver.port_free(web_port):
+                raise devserver.DevServerError(
+                    f"port {web_port} for the web app is already in use: choose another with --web-port"
+                )
             server = devserver.start(data_dir, port, ui_port)
         except devserver.DevServerError as err:
             raise SystemExit(f"conduct dev: {err}") from None
@@ -127,7 +159,7 @@ async def run_local(data_dir: Path, port: int, ui_port: int) -> None:
         _first_run(settings)
         problem: str | None = None
         try:
-            await _serve(settings, server, port, ui_port, stop)
+            await _serve(settings, server, port, ui_port, web_port, stop)
         except _Stopped:
             pass
         except devserver.DevServerError as err:

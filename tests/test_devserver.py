@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 import pytest_asyncio
 from temporalio.api.enums.v1 import IndexedValueType
@@ -30,6 +31,7 @@ from conduct.actions import Triage
 from conduct.settings import Settings
 from starter.client import DATA_CONVERTER, register_search_attributes, workflow_id
 from tests import factories
+from tests.web_fixtures import form_data, hidden_tokens, reference_in
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
 
@@ -170,12 +172,13 @@ def _env(data_dir: Path, port: int | None = None) -> dict[str, str]:
 
 
 @pytest.fixture
-def conduct_dev(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], queue.Queue[str], Path, int]]:
+def conduct_dev(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], queue.Queue[str], Path, int, int]]:
     if TEMPORAL is None or CONDUCT is None or not Path("/proc").is_dir():
         pytest.skip("needs the `temporal` and `conduct` commands in the venv, and /proc")
     data_dir = tmp_path / "data"
-    port, ui_port = _free_ports(2)
+    port, ui_port, web_port = _free_ports(3)
     args = [CONDUCT, "dev", "--data-dir", str(data_dir), "--temporal-port", str(port), "--ui-port", str(ui_port)]
+    args += ["--web-port", str(web_port)]
     process = subprocess.Popen(
         args, cwd=tmp_path, env=_env(data_dir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
@@ -188,7 +191,7 @@ def conduct_dev(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], queue.Q
 
     threading.Thread(target=read, daemon=True).start()
     try:
-        yield process, lines, data_dir, port
+        yield process, lines, data_dir, port, web_port
     finally:
         if process.poll() is None:
             process.kill()
@@ -212,11 +215,12 @@ def _wait_for_line(lines: queue.Queue[str], text: str, timeout: float) -> list[s
 
 
 def test_conduct_dev_runs_a_demo_case_and_stops_cleanly_on_ctrl_c(
-    conduct_dev: tuple[subprocess.Popen[str], queue.Queue[str], Path, int],
+    conduct_dev: tuple[subprocess.Popen[str], queue.Queue[str], Path, int, int],
 ) -> None:
-    process, lines, data_dir, port = conduct_dev
+    process, lines, data_dir, port, web_port = conduct_dev
     banner = "".join(_wait_for_line(lines, "Running", timeout=30))
     assert f"127.0.0.1:{port}" in banner and str(data_dir / "outbox") in banner
+    assert f"http://127.0.0.1:{web_port}/complain" in banner
     assert _processes_using(data_dir / "temporal.db"), "the dev server should be running"
 
     run = {"cwd": data_dir.parent, "env": _env(data_dir, port), "capture_output": True, "text": True, "timeout": 40}
@@ -233,12 +237,51 @@ def test_conduct_dev_runs_a_demo_case_and_stops_cleanly_on_ctrl_c(
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)["stage"] == "triage"
 
+    # A member of the public complains through the form, over HTTP.
+    with httpx.Client(base_url=f"http://127.0.0.1:{web_port}", timeout=20) as web:
+        page = web.get("/complain")
+        assert page.status_code == 200
+        sent = web.post("/complaints", data={**form_data(), **hidden_tokens(page.text)})
+        assert sent.status_code == 200, sent.text[:500]
+        reference = reference_in(sent.text)
+    assert reference is not None and reference.endswith("-0002")
+    for _ in range(100):
+        if list((data_dir / "outbox").glob(f"{reference}-*.eml")):
+            break
+        time.sleep(0.1)
+    assert len(list((data_dir / "outbox").glob(f"{reference}-*.eml"))) == 1  # its acknowledgement
+    first_status = subprocess.run([CONDUCT, "status", reference], **run)  # type: ignore[call-overload]
+    assessment_due = json.loads(first_status.stdout)["clocks"]["assessment"]["due"]
+
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=20) == 0
     deadline = time.monotonic() + 5
     while _processes_using(data_dir / "temporal.db") and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _processes_using(data_dir / "temporal.db"), "the Temporal dev server outlived `conduct dev`"
+
+    # Started again on the same data: the case is there with its clock as it was.
+    again = subprocess.Popen(
+        process.args,
+        cwd=data_dir.parent,
+        env=_env(data_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        again_lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: [again_lines.put(x) for x in again.stdout], daemon=True).start()  # type: ignore[union-attr]
+        _wait_for_line(again_lines, "Running", timeout=30)
+        status = subprocess.run([CONDUCT, "status", reference], **run)  # type: ignore[call-overload]
+        assert status.returncode == 0, status.stderr
+        after = json.loads(status.stdout)
+        assert after["stage"] == "triage"
+        assert after["clocks"]["assessment"]["due"] == assessment_due
+        assert after["clocks"]["assessment"]["state"] == "pending"
+    finally:
+        again.send_signal(signal.SIGINT)
+        again.wait(timeout=20)
 
 
 def test_conduct_dev_says_in_one_line_that_a_port_is_taken(tmp_path: Path) -> None:
