@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
+    temporal_tls_cert: Path | None = Field(default=None, description="client certificate (PEM) for mTLS")
+    temporal_tls_key: Path | None = Field(default=None, description="its private key (PEM)")
+    temporal_tls_ca: Path | None = Field(default=None, description="server CA (PEM), if not a public one")
     task_queue: str = "conduct"
     templates_dir: Path = PROJECT_ROOT / "templates"
     encryption_keys: str = Field(

@@ -7,7 +7,7 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSe
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
 from conduct import search
 from conduct.codec import EncryptionCodec, parse_keys
@@ -24,9 +24,23 @@ def data_converter(settings: Settings) -> DataConverter:
     return dataclasses.replace(DATA_CONVERTER, payload_codec=EncryptionCodec(parse_keys(keys)))
 
 
+def tls_config(settings: Settings) -> TLSConfig | bool:
+    """mTLS when a client certificate is configured (Temporal Cloud or a secured cluster)."""
+    if not (settings.temporal_tls_cert and settings.temporal_tls_key):
+        return False
+    return TLSConfig(
+        client_cert=settings.temporal_tls_cert.read_bytes(),
+        client_private_key=settings.temporal_tls_key.read_bytes(),
+        server_root_ca_cert=settings.temporal_tls_ca.read_bytes() if settings.temporal_tls_ca else None,
+    )
+
+
 async def connect(settings: Settings) -> Client:
     return await Client.connect(
-        settings.temporal_address, namespace=settings.temporal_namespace, data_converter=data_converter(settings)
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=data_converter(settings),
+        tls=tls_config(settings),
     )
 
 
