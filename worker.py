@@ -9,11 +9,13 @@ from temporalio.worker import Worker
 
 from activities.deadlines import compute_deadline
 from activities.notifications import LetterActivities
+from activities.reports import ReportActivities
 from conduct.settings import Settings, get_settings
 from starter.client import connect
 from workflows.complaint import ComplaintWorkflow
+from workflows.reporting import ReportingWorkflow
 
-WORKFLOWS = [ComplaintWorkflow]
+WORKFLOWS = [ComplaintWorkflow, ReportingWorkflow]
 
 
 def build_worker(
@@ -33,6 +35,7 @@ def build_worker(
             letters.sync_case,
             letters.publish_notice,
             letters.allocate_reference,
+            *ReportActivities(letters).activities(),
         ],
         workflow_failure_exception_types=[Exception] if fail_fast else [],
     )

@@ -52,6 +52,8 @@ class OutgoingMail(BaseModel):
     sender: str
     reference: str
     attachment_text: str | None = None
+    attachment_name: str = ATTACHMENT_NAME
+    attachment_type: str = "text/plain"
 
 
 @runtime_checkable
@@ -129,7 +131,10 @@ def build_message(mail: OutgoingMail) -> EmailMessage:
     message.set_content(mail.text, subtype="plain", charset="utf-8")
     message.add_alternative(mail.html, subtype="html", charset="utf-8")
     if mail.attachment_text is not None:
-        message.add_attachment(mail.attachment_text, subtype="plain", charset="utf-8", filename=ATTACHMENT_NAME)
+        maintype, _, subtype = mail.attachment_type.partition("/")
+        if maintype != "text" or not subtype:
+            raise ValueError(f"text attachments only, not {mail.attachment_type!r}")
+        message.add_attachment(mail.attachment_text, subtype=subtype, charset="utf-8", filename=mail.attachment_name)
     return message
 
 
@@ -297,8 +302,8 @@ class SendGridBackend:
             mail.add_attachment(
                 Attachment(
                     FileContent(encoded),
-                    FileName(ATTACHMENT_NAME),
-                    FileType("text/plain"),
+                    FileName(message.attachment_name),
+                    FileType(message.attachment_type),
                     Disposition("attachment"),
                 )
             )

@@ -19,7 +19,7 @@ import typer
 
 from conduct.settings import get_settings
 from conduct.vocabulary import Nation, Stage
-from starter import actions_cli, case_view, deadlines_cli, officer, output, roster_io, session, timeline
+from starter import actions_cli, case_view, deadlines_cli, officer, output, reports_cli, roster_io, session, timeline
 from starter import cases as listing
 from starter.actions_cli import AsOfficer, Ref
 from starter.output import handled
@@ -36,6 +36,10 @@ app = typer.Typer(
 app.add_typer(actions_cli.app)
 roster_app = typer.Typer(help="The roster: councils, members and groups, Independent Persons, officers.")
 app.add_typer(roster_app, name="roster")
+app.command("review")(reports_cli.review)
+app.add_typer(reports_cli.report_app, name="report")
+app.add_typer(reports_cli.export_app, name="export")
+app.add_typer(reports_cli.schedules_app, name="schedules")
 
 Json = Annotated[bool, typer.Option("--json", help="print JSON instead of tables")]
 
