@@ -36,7 +36,7 @@ from collections import Counter, defaultdict
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -152,7 +152,7 @@ class ClockLine(BaseModel):
 
 
 class ClockSummary(BaseModel):
-    clock: ClockName
+    clock: ClockName | None = Field(description="None for the totals over every clock")
     total: int = 0
     met: int = 0
     met_late: int = 0
@@ -174,7 +174,7 @@ class Review(BaseModel):
     cases: int
     open_cases: int
     closed: dict[str, int]  # outcome -> number of cases closed with it
-    totals: ClockSummary  # every clock together (clock name: the first, unused)
+    totals: ClockSummary  # every clock together
     clocks: list[ClockSummary]  # one per clock name that occurs, in procedure order
     lines: list[ClockLine]  # every clock, per case, as `conduct show` prints it
 
@@ -200,7 +200,7 @@ def clock_line(reference: str, c: ClockRecord, as_of: date) -> ClockLine:
     )
 
 
-def _summarise(name: ClockName, lines: list[ClockLine]) -> ClockSummary:
+def _summarise(name: ClockName | None, lines: list[ClockLine]) -> ClockSummary:
     s = ClockSummary(clock=name, total=len(lines))
     durations: list[tuple[int, str]] = []
     for line in lines:
@@ -238,7 +238,7 @@ def review(
         cases=len(cases),
         open_cases=sum(1 for case in cases if case.stage is not Stage.CLOSED),
         closed={o.value: closed[o.value] for o in Outcome if closed[o.value]},
-        totals=_summarise(CLOCK_ORDER[0], lines),
+        totals=_summarise(None, lines),
         clocks=[_summarise(name, by_name[name]) for name in CLOCK_ORDER if by_name[name]],
         lines=lines,
     )
