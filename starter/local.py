@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import secrets
 import signal
 import subprocess
 from collections.abc import Awaitable
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import uvicorn
+from pydantic import SecretStr
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -91,12 +93,28 @@ class _EmbeddedWeb(uvicorn.Server):
         return contextlib.nullcontext()
 
 
+def _dev_secret(settings: Settings, name: str) -> str:
+    """A secret kept in the data directory, so forms and the webhook survive a restart."""
+    path = settings.data_dir / name
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32) + "\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 async def _start_web(settings: Settings, web_port: int) -> tuple[_EmbeddedWeb, asyncio.Task[None]]:
     from starter.web.app import create_app
+    from starter.web.config import WebConfig
 
-    web = _EmbeddedWeb(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=web_port, log_level="warning", server_header=False)
+    config = WebConfig()
+    config = config.model_copy(
+        update={
+            "web_secret": config.web_secret or SecretStr(_dev_secret(settings, "web.secret")),
+            "webhook_secret": config.webhook_secret or SecretStr(_dev_secret(settings, "webhook.secret")),
+        }
     )
+    app = create_app(settings, config)
+    web = _EmbeddedWeb(uvicorn.Config(app, host="127.0.0.1", port=web_port, log_level="warning", server_header=False))
     task = asyncio.create_task(web.serve())
     for _ in range(200):
         if web.started or task.done():
@@ -122,6 +140,8 @@ async def _serve(
             web, web_task = await _start_web(settings, web_port)
             address = settings.temporal_address
             _say(f"Complaint form  http://127.0.0.1:{web_port}/complain")
+            hook = f"http://127.0.0.1:{web_port}/api/complaints"
+            _say(f"Webhook         POST {hook}  (secret in {settings.data_dir / 'webhook.secret'})")
             _say(f"Temporal        {address}   (export CONDUCT_TEMPORAL_ADDRESS={address})")
             _say(f"Temporal UI     http://127.0.0.1:{ui_port}")
             _say(f"Outbox          {settings.resolved_outbox_dir}")
