@@ -31,6 +31,7 @@ from conduct.actions import Triage
 from conduct.settings import Settings
 from starter.client import DATA_CONVERTER, register_search_attributes, workflow_id
 from tests import factories
+from tests.ports import free_ports as _free_ports
 from tests.web_fixtures import form_data, hidden_tokens, reference_in
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
@@ -133,17 +134,6 @@ async def test_registering_search_attributes_twice_is_harmless(dev_env: Workflow
 
 
 # ----------------------------------------------------------------------------- `conduct dev`
-
-
-def _free_ports(n: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(n)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 def _processes_using(path: Path) -> list[int]:

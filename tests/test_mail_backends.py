@@ -9,7 +9,6 @@ import base64
 import email
 import email.policy
 import json
-import socket
 import threading
 import time
 from collections import Counter
@@ -46,6 +45,7 @@ from conduct.settings import PROJECT_ROOT, Settings
 from conduct.vocabulary import RecipientRole
 from tests import factories
 from tests.harness import CaseDriver
+from tests.ports import free_port
 from tests.steps import MO, RECEIVED
 from worker import build_worker
 
@@ -68,12 +68,6 @@ def mail(key: str = "WBC-2026-0001:decision_notice:subject_member", **overrides:
     }
     data.update(overrides)
     return OutgoingMail.model_validate(data)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ----------------------------------------------------------------------------- fake SendGrid

@@ -18,7 +18,6 @@ import os
 import pwd
 import shlex
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -45,6 +44,7 @@ from conduct.settings import PROJECT_ROOT, Settings
 from conduct.vocabulary import RecipientRole
 from tests import factories
 from tests import test_register as sqlite_tests
+from tests.ports import free_port as _free_port
 
 TIMEOUT = 60  # seconds, for every server command and every thread
 MODEL_TABLES = set(Base.metadata.tables)
@@ -85,12 +85,6 @@ def _server_binaries() -> Path | None:
         if all(os.access(folder / name, os.X_OK) for name in ("initdb", "pg_ctl", "postgres")):
             return folder
     return None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import socket
 import sys
 import threading
 import time
@@ -26,6 +25,7 @@ from conduct.settings import Settings
 from conduct.vocabulary import Stage
 from starter.client import DATA_CONVERTER, workflow_id
 from starter.web.app import create_app
+from tests.ports import free_port as _free_port
 from tests.web_fixtures import DESCRIPTION, PDF, prepared_engine, recent, web_config
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
@@ -42,12 +42,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
