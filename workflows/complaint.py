@@ -16,7 +16,7 @@ passes").
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -64,7 +64,9 @@ with workflow.unsafe.imports_passed_through():
         Stage,
     )
 
-LETTER_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=10))
+# Activities retry until they succeed (a case must never be lost to an outage); only a
+# non-retryable failure (a letter refused for good) ends them.
+DURABLE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=10))
 QUICK = timedelta(seconds=30)
 
 
@@ -78,7 +80,6 @@ class _Pending:
     action: str
     payload: BaseModel
     result: a.ActionResult | None = None
-    warnings: list[str] = field(default_factory=list)
 
 
 @workflow.defn(name="Complaint")
@@ -353,7 +354,7 @@ class ComplaintWorkflow:
             "publish_notice",
             PublishNotice(reference=self.state.reference, council=self.state.council, text=notice, at=workflow.now()),
             start_to_close_timeout=QUICK,
-            retry_policy=LETTER_RETRY,
+            retry_policy=DURABLE_RETRY,
         )
         self.state.published = True
         self._log("published", "decision notice published (R12)")
@@ -860,7 +861,7 @@ class ComplaintWorkflow:
             arg,
             result_type=result_type,  # type: ignore[arg-type]
             start_to_close_timeout=timedelta(minutes=2),
-            retry_policy=LETTER_RETRY,
+            retry_policy=DURABLE_RETRY,
             summary=summary,
         )
 
@@ -926,7 +927,7 @@ class ComplaintWorkflow:
     async def _done(self, p: _Pending, message: str) -> None:
         """Answer the update that handed `p` to `run`, once the register has caught up."""
         await self._checkpoint()
-        p.result = self._result(message, p.warnings)
+        p.result = self._result(message)
 
     def _result(self, message: str, warnings: list[str] | None = None) -> a.ActionResult:
         return a.ActionResult(
@@ -962,7 +963,7 @@ class ComplaintWorkflow:
     async def _checkpoint(self) -> None:
         """Mirror the case into the SQL case register (reports and public pages read it)."""
         await workflow.execute_activity(
-            "sync_case", self.state, start_to_close_timeout=QUICK, retry_policy=LETTER_RETRY, summary="case register"
+            "sync_case", self.state, start_to_close_timeout=QUICK, retry_policy=DURABLE_RETRY, summary="case register"
         )
 
     def _log(self, event: str, summary: str, officer: str | None = None) -> None:
