@@ -1,9 +1,22 @@
 """The published decision notice (R12, best practice 9): facts, provisions engaged, the IP's
 view, reasoning and sanction. The complainant is never named in it."""
 
+from datetime import datetime
+
+from pydantic import BaseModel
+
 from conduct.case import CaseState
 from conduct.roster import Roster
 from conduct.vocabulary import PROVISION_TITLES, SANCTION_TITLES, Finding
+
+
+class PublishNotice(BaseModel):
+    """R12: publish the decision notice of a case decided after a formal investigation."""
+
+    reference: str
+    council: str
+    text: str
+    at: datetime
 
 
 def decision_notice_text(case: CaseState, roster: Roster) -> str:

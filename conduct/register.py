@@ -5,8 +5,8 @@ the source of truth; `sync_case` upserts the register from a CaseState and can b
 any number of times. Each public function is one transaction and commits it; pass a session
 with no pending work, or an Engine (a session is then opened and closed for the call).
 
-`PublishNotice` and `ReferenceRequest` are the inputs of register activities; the workflow
-imports them from here (with the sandbox's pass-through), never the activities module.
+`ReferenceRequest` is the input of a register activity; `PublishNotice` lives in
+conduct.notice so that the workflow never imports SQLAlchemy. `PublishNotice` is re-exported here.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from sqlalchemy.pool import StaticPool
 
 from conduct.case import CaseState
 from conduct.letters import LetterReceipt
+from conduct.notice import PublishNotice  # noqa: F401  (re-exported for the register's callers)
 from conduct.roster import Roster
 from conduct.vocabulary import (
     GROUND_TITLES,
@@ -54,15 +55,6 @@ T = TypeVar("T")
 
 
 # ----------------------------------------------------------------------------- activity inputs
-
-
-class PublishNotice(BaseModel):
-    """R12: publish the decision notice of a case decided after a formal investigation."""
-
-    reference: str
-    council: str
-    text: str
-    at: datetime
 
 
 class ReferenceRequest(BaseModel):

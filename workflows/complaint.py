@@ -49,8 +49,7 @@ with workflow.unsafe.imports_passed_through():
     from conduct.deadline import Deadline, DeadlineRequest, Pause
     from conduct.intake import StartComplaint
     from conduct.letters import LetterBatch, LetterContext, LetterReceipt, LetterRequest, LetterTemplate, Recipient
-    from conduct.notice import decision_notice_text
-    from conduct.register import PublishNotice
+    from conduct.notice import PublishNotice, decision_notice_text
     from conduct.vocabulary import (
         GROUND_TITLES,
         PROVISION_TITLES,
