@@ -66,13 +66,11 @@ def dev(
 
 
 @app.command()
-def demo(
-    reference: Annotated[str | None, typer.Option(help="defaults to the next free reference")] = None,
-) -> None:
+def demo() -> None:
     """Open a sample complaint from examples/ on the running system and print its status."""
     from starter.local import open_demo_case
 
-    state = asyncio.run(open_demo_case(get_settings(), reference))
+    state = asyncio.run(open_demo_case(get_settings()))
     typer.echo(json.dumps(state, indent=2, default=str))
 
 

@@ -13,6 +13,7 @@ import json
 import secrets
 import signal
 import subprocess
+import uuid
 from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,19 +22,18 @@ from typing import Any, TypeVar
 import uvicorn
 from pydantic import SecretStr
 from temporalio.client import Client, WorkflowHandle
-from temporalio.common import WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from conduct.case import CaseState
 from conduct.codec import new_key_spec
-from conduct.intake import ComplaintIntake, StartComplaint
-from conduct.register import allocate_reference, create_schema, make_engine
+from conduct.intake import ComplaintIntake
+from conduct.register import create_schema, make_engine
 from conduct.roster import load_roster
 from conduct.roster_store import current_roster, save_roster
 from conduct.settings import PROJECT_ROOT, Settings
 from starter import devserver
 from starter.client import connect, register_search_attributes, workflow_id
+from starter.complaints import open_complaint
 from workflows.complaint import ComplaintWorkflow
 
 EXAMPLES = PROJECT_ROOT / "examples"
@@ -239,38 +239,19 @@ def _public(state: CaseState, **dump: Any) -> dict[str, Any]:
     return json.loads(state.model_dump_json(**dump))
 
 
-async def open_demo_case(settings: Settings, reference: str | None, wait: float = 15) -> dict[str, Any]:
-    """Open examples/complaint.json (against examples/roster.toml) as a new case and return its
+async def open_demo_case(settings: Settings, wait: float = 15) -> dict[str, Any]:
+    """Open examples/complaint.json as a new case, the way the web form opens one, and return its
     state once the acknowledgement letter is sent (or after `wait` seconds)."""
-    roster = load_roster(EXAMPLES / "roster.toml")
     intake = ComplaintIntake.model_validate_json((EXAMPLES / "complaint.json").read_text())
-    council = roster.council(intake.council)
-    assert council is not None, f"examples/complaint.json names council {intake.council!r}, not on the roster"
     client = await _client(settings)
-    now = datetime.now(UTC)
-    engine = make_engine(settings.resolved_database_url) if reference is None else None
+    engine = make_engine(settings.resolved_database_url)
     try:
-        if engine is not None:
-            create_schema(engine)
-        for _ in range(20):  # a reference Temporal already knows (e.g. a wiped register) is skipped
-            ref = reference or allocate_reference(engine, council.code, now.year)
-            try:
-                handle = await client.start_workflow(
-                    ComplaintWorkflow.run,
-                    StartComplaint(reference=ref, received_at=now, intake=intake, roster=roster),
-                    id=workflow_id(ref),
-                    task_queue=settings.task_queue,
-                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                )
-                break
-            except WorkflowAlreadyStartedError:
-                if reference is not None:
-                    raise SystemExit(f"case {reference} already exists: see `conduct status {reference}`") from None
-        else:
-            raise SystemExit("could not find a free case reference")
+        create_schema(engine)
+        roster = current_roster(engine) or load_roster(EXAMPLES / "roster.toml")
+        opened = await open_complaint(client, settings, engine, intake, roster, f"demo:{uuid.uuid4()}")
     finally:
-        if engine is not None:
-            engine.dispose()
+        engine.dispose()
+    ref, handle = opened.reference, client.get_workflow_handle(opened.workflow_id)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
     while True:
