@@ -137,9 +137,7 @@ def _assess(case: CaseState, roster: Roster, p: a.Assess, today: date) -> str | 
     if case.stage is Stage.ASSESSMENT:
         if not ip_consulted(case):
             return "an Independent Person must be consulted before the assessment decision (R2); use consult-ip"
-    else:  # informal resolution
-        if case.informal_resolved is not False:
-            return "informal resolution has not been recorded as failed; record informal-outcome first (R5)"
+    else:  # informal resolution, recorded as failed (see _precondition)
         if p.outcome not in (AssessmentOutcome.INVESTIGATE, AssessmentOutcome.NO_ACTION):
             return "after failed informal resolution the choice is investigate or no-action (R5)"
         if not ip_consulted(case, since_failure=True):
@@ -154,12 +152,6 @@ def _assess(case: CaseState, roster: Roster, p: a.Assess, today: date) -> str | 
     return None
 
 
-def _informal_outcome(case: CaseState, roster: Roster, p: a.InformalOutcome, today: date) -> str | None:
-    if case.informal_resolved is not None:
-        return "the informal outcome is already recorded"
-    return None
-
-
 def _appoint(case: CaseState, roster: Roster, p: a.AppointInvestigator, today: date) -> str | None:
     officer = roster.officer(p.investigator)
     if officer is None:
@@ -169,30 +161,13 @@ def _appoint(case: CaseState, roster: Roster, p: a.AppointInvestigator, today: d
     return None
 
 
-def _draft(case: CaseState, roster: Roster, p: a.DraftReport, today: date) -> str | None:
-    if case.draft_report is not None:
-        return "the draft report is already in; the final report follows the comment period"
-    return None
-
-
 def _comment(case: CaseState, roster: Roster, p: a.RecordComment, today: date) -> str | None:
     if any(c.party is p.party for c in case.comments):
         return f"the {p.party.value}'s comments are already recorded"
     return None
 
 
-def _final(case: CaseState, roster: Roster, p: a.FinalReport, today: date) -> str | None:
-    if case.draft_report is None:
-        return "the draft report must go to the parties for comment first (R7)"
-    clock = case.clocks.get(ClockName.COMMENT_PERIOD)
-    if clock is not None and clock.running:
-        return f"the comment period is open until {clock.due.isoformat()} (R7)"
-    return None
-
-
 def _schedule(case: CaseState, roster: Roster, p: a.ScheduleHearing, today: date) -> str | None:
-    if case.hearing is not None:
-        return f"a hearing is already fixed for {case.hearing.date.isoformat()}; use adjourn-hearing"
     if p.date < today:
         return f"the hearing date {p.date.isoformat()} is in the past"
     if len(set(p.panel)) != 3:
@@ -219,16 +194,14 @@ def _schedule(case: CaseState, roster: Roster, p: a.ScheduleHearing, today: date
 
 
 def _adjourn(case: CaseState, roster: Roster, p: a.AdjournHearing, today: date) -> str | None:
-    if case.hearing is None:
-        return "no hearing is fixed yet; use schedule-hearing"
+    assert case.hearing is not None  # _precondition
     if p.date <= case.hearing.date or p.date < today:
         return f"the new date must be after {max(case.hearing.date, today).isoformat()}"
     return None
 
 
 def _outcome(case: CaseState, roster: Roster, p: a.RecordHearingOutcome, today: date) -> str | None:
-    if case.hearing is None:
-        return "no hearing is fixed yet; use schedule-hearing"
+    assert case.hearing is not None  # _precondition
     if today < case.hearing.date:
         return f"the hearing is on {case.hearing.date.isoformat()}; its outcome can be recorded from that day"
     return None
@@ -271,11 +244,8 @@ def _link(case: CaseState, roster: Roster, p: a.Link, today: date) -> str | None
 CHECKS: dict[str, Callable[..., str | None]] = {
     "triage": _triage,
     "assess": _assess,
-    "informal_outcome": _informal_outcome,
     "appoint_investigator": _appoint,
-    "draft_report": _draft,
     "comment": _comment,
-    "final_report": _final,
     "schedule_hearing": _schedule,
     "adjourn_hearing": _adjourn,
     "hearing_outcome": _outcome,
@@ -302,38 +272,51 @@ def _role_refusal(case: CaseState, roster: Roster, action: str, officer_id: str)
     return None
 
 
-def allowed_now(case: CaseState, roster: Roster, today: date) -> list[str]:
+def allowed_now(case: CaseState) -> list[str]:
     """Actions whose stage and preconditions hold now, each with the roles that may take it."""
     out = []
     for name, rule in ACTIONS.items():
-        if case.stage not in rule.stages or _precondition(case, roster, name, today):
+        if case.stage not in rule.stages or not _listed(case, name):
             continue
         roles = "/".join(sorted(r.value for r in rule.roles))
         out.append(f"{name.replace('_', '-')} ({roles})")
     return out
 
 
-def _precondition(case: CaseState, roster: Roster, name: str, today: date) -> str | None:
-    """Checks that depend on the case alone, not on the payload."""
+def _precondition(case: CaseState, name: str) -> str | None:
+    """What must hold of the case itself, whatever the payload: one place for both the refusal
+    and the list of actions allowed now."""
     if name == "assess" and case.stage is Stage.INFORMAL_RESOLUTION and case.informal_resolved is not False:
-        return "not failed"
+        return "informal resolution has not been recorded as failed; record informal-outcome first (R5)"
     if name == "informal_outcome" and case.informal_resolved is not None:
-        return "recorded"
+        return "the informal outcome is already recorded"
     if name == "draft_report" and case.draft_report is not None:
-        return "in"
+        return "the draft report is already in; the final report follows the comment period"
     if name == "final_report":
-        return _final(case, roster, None, today)  # type: ignore[arg-type]
+        if case.draft_report is None:
+            return "the draft report must go to the parties for comment first (R7)"
+        clock = case.clocks.get(ClockName.COMMENT_PERIOD)
+        if clock is not None and clock.running:
+            return f"the comment period is open until {clock.due.isoformat()} (R7)"
     if name == "comment" and len({c.party for c in case.comments}) == 2:
-        return "both in"
+        return "both parties' comments are already recorded"
     if name == "schedule_hearing" and case.hearing is not None:
-        return "fixed"
+        return f"a hearing is already fixed for {case.hearing.date.isoformat()}; use adjourn-hearing"
     if name in ("adjourn_hearing", "hearing_outcome") and case.hearing is None:
-        return "not fixed"
-    if name == "stop_clock" and target_clock(case, None, paused=False) is None:
-        return "none running"
-    if name == "restart_clock" and not any(c.paused_since for c in case.clocks.values()):
-        return "none stopped"
+        return "no hearing is fixed yet; use schedule-hearing"
     return None
+
+
+def _listed(case: CaseState, name: str) -> bool:
+    """Whether `allowed_now` offers the action: its case-only conditions hold, and a clock action
+    has a clock to act on."""
+    if _precondition(case, name):
+        return False
+    if name == "stop_clock":
+        return target_clock(case, None, paused=False) is not None
+    if name == "restart_clock":
+        return any(c.paused_since for c in case.clocks.values())
+    return True
 
 
 def refusal(case: CaseState, roster: Roster, action: str, payload: BaseModel, today: date) -> str | None:
@@ -345,12 +328,14 @@ def refusal(case: CaseState, roster: Roster, action: str, payload: BaseModel, to
         reason = f"{action.replace('_', '-')} is not allowed at this stage"
     else:
         officer = getattr(payload, "officer", "")
-        reason = _role_refusal(case, roster, action, officer) or CHECKS.get(action, lambda *_: None)(
-            case, roster, payload, today
+        reason = (
+            _role_refusal(case, roster, action, officer)
+            or _precondition(case, action)
+            or CHECKS.get(action, lambda *_: None)(case, roster, payload, today)
         )
     if reason is None:
         return None
-    allowed = ", ".join(allowed_now(case, roster, today)) or "nothing: the case is closed"
+    allowed = ", ".join(allowed_now(case)) or "nothing: the case is closed"
     return f"{case.reference} is at stage {case.stage.value}: refused: {reason}. Allowed now: {allowed}."
 
 

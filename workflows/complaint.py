@@ -378,7 +378,7 @@ class ComplaintWorkflow:
     @workflow.query
     def status(self) -> CaseState:
         view = self.state.model_copy()
-        view.allowed = rules.allowed_now(self.state, self.roster, self._today())
+        view.allowed = rules.allowed_now(self.state)
         return view
 
     def _validate(self, action: str, payload: BaseModel) -> None:
