@@ -11,6 +11,7 @@ conduct.notice so that the workflow never imports SQLAlchemy. `PublishNotice` is
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
@@ -204,7 +205,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         cursor = dbapi_connection.cursor()
         try:
             if not memory:
-                cursor.execute("PRAGMA journal_mode=WAL")
+                _wal(cursor)
                 cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
@@ -212,6 +213,21 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
     return engine
+
+
+def _wal(cursor: Any) -> None:
+    """Switch a new database to WAL once. The switch needs the only lock on the file, and when
+    several processes open a new database at once SQLite refuses it at once ("database is
+    locked") rather than wait, to avoid a deadlock: so try again for a while."""
+    for attempt in range(100):
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 99:
+                raise
+            time.sleep(0.05)
 
 
 def create_schema(engine: Engine) -> None:
