@@ -10,16 +10,16 @@ from __future__ import annotations
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
-from temporalio.client import Client, WorkflowUpdateRPCTimeoutOrCancelledError
-
-from conduct.actions import ActionResult, OfficerAction
-from conduct.settings import Settings
-from starter import session
-from starter.officer import identify
 from starter.output import CliError, Exit, done, fail, plain_validation
+
+if TYPE_CHECKING:  # the rest is imported by the functions that use it: `conduct --help` needs none of it
+    from pydantic import BaseModel
+    from temporalio.client import Client
+
+    from conduct.actions import ActionResult, OfficerAction
+    from conduct.settings import Settings
 
 UPDATE_TIMEOUT = timedelta(seconds=60)
 
@@ -48,6 +48,8 @@ def one_of(flags: dict[str, bool]) -> str:
 
 def build(model: type[BaseModel], officer: str, flags: dict[str, str] | None = None, **fields: Any) -> BaseModel:
     """The action's payload; a validation error is a usage error in plain words."""
+    from pydantic import ValidationError
+
     try:
         return model.model_validate({"officer": officer, **fields})
     except ValidationError as error:
@@ -64,6 +66,12 @@ def perform(
     **fields: Any,
 ) -> ActionResult:
     """Identify the officer, build the payload, run the update `update` on case `reference`."""
+    from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
+
+    from conduct.actions import ActionResult
+    from starter import session
+    from starter.officer import identify
+
     officer = identify(settings, as_officer)
     payload = build(model, officer.id, flags, **fields)
 

@@ -2,6 +2,9 @@
 
 Each command only maps its flags onto the action's payload (conduct/actions.py); `starter.act`
 identifies the officer, validates, sends and prints. Flags use the vocabulary with hyphens.
+
+Every `conduct` command, and `--help`, registers these commands, so this module imports little:
+the payload models (conduct.actions) and the settings are imported by the command that runs.
 """
 
 from __future__ import annotations
@@ -12,8 +15,6 @@ from typing import Annotated
 
 import typer
 
-from conduct import actions as a
-from conduct.settings import get_settings
 from conduct.vocabulary import (
     AssessmentOutcome,
     ClockName,
@@ -56,6 +57,9 @@ def triage(
     as_officer: AsOfficer = None,
 ) -> None:
     """R1: notify the subject member of the complaint, or withhold notice with a reason."""
+    from conduct import actions as a
+    from conduct.settings import get_settings
+
     if notify is None:
         one_of({"--notify": False, "--withhold": False})
     perform(get_settings(), as_officer, reference, "triage", a.Triage, notify=notify, reason=reason)
@@ -65,6 +69,9 @@ def triage(
 @handled
 def request_info(reference: Ref, text: Text = None, file: File = None, as_officer: AsOfficer = None) -> None:
     """R2: ask the complainant for more information; the assessment clock stops meanwhile."""
+    from conduct import actions as a
+    from conduct.settings import get_settings
+
     body = text_from(text, file, what="request")
     perform(get_settings(), as_officer, reference, "request_info", a.RequestInformation, text=body)
 
@@ -73,6 +80,9 @@ def request_info(reference: Ref, text: Text = None, file: File = None, as_office
 @handled
 def info_received(reference: Ref, text: Text = None, file: File = None, as_officer: AsOfficer = None) -> None:
     """R2: the information is complete; the 20 working days start afresh."""
+    from conduct import actions as a
+    from conduct.settings import get_settings
+
     body = text_from(text, file, required=False)
     perform(get_settings(), as_officer, reference, "info_received", a.InformationReceived, text=body)
 
@@ -86,6 +96,9 @@ def stop_clock(
     as_officer: AsOfficer = None,
 ) -> None:
     """Stop a running clock, with a reason; its stopped days do not count."""
+    from conduct import actions as a
+    from conduct.settings import get_settings
+
     name = domain(clock, ClockName) if clock else None
     perform(get_settings(), as_officer, reference, "stop_clock", a.StopClock, reason=reason, clock=name)
 
@@ -94,6 +107,9 @@ def stop_clock(
 @handled
 def restart_clock(reference: Ref, clock: Clock = None, as_officer: AsOfficer = None) -> None:
     """Restart a stopped clock; its due date moves by the stopped days."""
+    from conduct import actions as a
+    from conduct.settings import get_settings
+
     name = domain(clock, ClockName) if clock else None
     perform(get_settings(), as_officer, reference, "restart_clock", a.RestartClock, clock=name)
 
@@ -108,6 +124,9 @@ def consult_ip(
     as_officer: AsOfficer = None,
 ) -> None:
     """R2/R5: record an Independent Person's view (before the assessment decision)."""
+    from conduct import actions as a
+    from conduct.settings import get_settings
+
     view = text_from(text, file, what="Independent Person's view")
     perform(get_settings(), as_officer, reference, "consult_ip", a.ConsultIndependentPerson, {"view": "--text"},
             ip=ip, view=view)  # fmt: skip
@@ -131,6 +150,9 @@ def assess(
     as_officer: AsOfficer = None,
 ) -> None:
     """R3: the initial assessment: no action, informal resolution, investigation, or (parish) referral."""
+    from conduct import actions as a
+    from conduct.settings import get_settings
+
     reasons = text_from(text, file, what="reasons")
     perform(
         get_settings(),
@@ -156,6 +178,9 @@ def informal_outcome(
     as_officer: AsOfficer = None,
 ) -> None:
     """R5: record whether informal resolution worked."""
+    from conduct import actions as a
+    from conduct.settings import get_settings
+
     if resolved is None:
         one_of({"--resolved": False, "--unresolved": False})
     body = text_from(text, file)
@@ -170,6 +195,9 @@ def appoint_investigator(
     as_officer: AsOfficer = None,
 ) -> None:
     """R6: appoint the Investigating Officer (within 14 days of the referral)."""
+    from conduct import actions as a
+    from conduct.settings import get_settings
+
     perform(get_settings(), as_officer, reference, "appoint_investigator", a.AppointInvestigator,
             {"investigator": "--officer"}, investigator=officer)  # fmt: skip
 
@@ -178,6 +206,9 @@ def appoint_investigator(
 @handled
 def draft_report(reference: Ref, text: Text = None, file: File = None, as_officer: AsOfficer = None) -> None:
     """R7: the Investigating Officer's draft report; 14 days for comments start."""
+    from conduct import actions as a
+    from conduct.settings import get_settings
+
     body = text_from(text, file, what="draft report")
     perform(get_settings(), as_officer, reference, "draft_report", a.DraftReport, text=body)
 
@@ -193,6 +224,9 @@ def final_report(
     as_officer: AsOfficer = None,
 ) -> None:
     """R7/R8: the final report; a breach goes to the Hearings Sub-Committee."""
+    from conduct import actions as a
+    from conduct.settings import get_settings
+
     body = text_from(text, file, what="final report")
     perform(get_settings(), as_officer, reference, "final_report", a.FinalReport,
             finding=domain(finding, Finding), text=body, further_breach=further_breach)  # fmt: skip
@@ -209,6 +243,9 @@ def comment(
     as_officer: AsOfficer = None,
 ) -> None:
     """R7: record a party's comments on the draft report (or that they declined)."""
+    from conduct import actions as a
+    from conduct.settings import get_settings
+
     body = "" if declined and text is None and file is None else text_from(text, file, what="comments")
     perform(get_settings(), as_officer, reference, "comment", a.RecordComment, {"text": "--text"},
             party=domain(party, Party), text=body, declined=declined)  # fmt: skip
@@ -225,6 +262,9 @@ def schedule_hearing(
     as_officer: AsOfficer = None,
 ) -> None:
     """R9: fix the hearing date, the panel of three and the Independent Person."""
+    from conduct import actions as a
+    from conduct.settings import get_settings
+
     members = [m.strip() for m in panel.split(",") if m.strip()]
     perform(get_settings(), as_officer, reference, "schedule_hearing", a.ScheduleHearing,
             date=date.date(), panel=members, ip=ip, parish_adviser=parish_adviser)  # fmt: skip
@@ -239,6 +279,9 @@ def adjourn_hearing(
     as_officer: AsOfficer = None,
 ) -> None:
     """R9: adjourn the hearing to a later date."""
+    from conduct import actions as a
+    from conduct.settings import get_settings
+
     perform(get_settings(), as_officer, reference, "adjourn_hearing", a.AdjournHearing, date=date.date(), reason=reason)
 
 
@@ -256,6 +299,9 @@ def hearing_outcome(
     as_officer: AsOfficer = None,
 ) -> None:
     """R9/R10: record the Hearings Sub-Committee's decision and any sanctions."""
+    from conduct import actions as a
+    from conduct.settings import get_settings
+
     if breach is None:
         one_of({"--breach": False, "--no-breach": False})
     reasons = text_from(text, file, what="reasons")
@@ -276,6 +322,9 @@ def hearing_outcome(
 @handled
 def issue_notice(reference: Ref, as_officer: AsOfficer = None) -> None:
     """R11/R12: issue the written decision notice to all parties and publish it."""
+    from conduct import actions as a
+    from conduct.settings import get_settings
+
     perform(get_settings(), as_officer, reference, "issue_notice", a.IssueNotice)
 
 
@@ -283,6 +332,9 @@ def issue_notice(reference: Ref, as_officer: AsOfficer = None) -> None:
 @handled
 def withdraw(reference: Ref, text: Text = None, file: File = None, as_officer: AsOfficer = None) -> None:
     """R13: record the complainant's request to withdraw."""
+    from conduct import actions as a
+    from conduct.settings import get_settings
+
     body = text_from(text, file, what="complainant's request")
     perform(get_settings(), as_officer, reference, "withdraw", a.Withdraw, text=body)
 
@@ -298,6 +350,9 @@ def withdrawal_decision(
     as_officer: AsOfficer = None,
 ) -> None:
     """R13: after consulting an Independent Person, stop or continue after a withdrawal."""
+    from conduct import actions as a
+    from conduct.settings import get_settings
+
     if stop is None:
         one_of({"--stop": False, "--continue": False})
     view = text_from(text, file, what="Independent Person's view")
@@ -313,5 +368,8 @@ def link(
     as_officer: AsOfficer = None,
 ) -> None:
     """R14: consider this complaint together with another."""
+    from conduct import actions as a
+    from conduct.settings import get_settings
+
     perform(get_settings(), as_officer, reference, "link", a.Link, {"other_reference": "OTHER_REF"},
             other_reference=other)  # fmt: skip

@@ -3,11 +3,14 @@ own module (officer actions in starter/actions_cli.py, the rest named after what
 
 Every officer command takes `--as OFFICER_ID` (or CONDUCT_OFFICER) and every read command `--json`.
 Exit codes: 0 done, 1 anything else (e.g. Temporal unreachable), 2 bad usage, 3 refused, 4 no such case.
+
+Every command, and `--help`, pays for what this module imports, so it imports only what the
+commands' signatures need (Typer, the vocabulary): each command imports the settings, Temporal,
+the register and the rest of what it uses when it runs.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import sys
@@ -17,13 +20,11 @@ from typing import Annotated
 
 import typer
 
-from conduct.settings import get_settings
 from conduct.vocabulary import Nation, Stage
-from starter import actions_cli, case_view, deadlines_cli, officer, output, reports_cli, roster_io, session, timeline
-from starter import cases as listing
+from starter import actions_cli, output, reports_cli
 from starter.actions_cli import AsOfficer, Ref
 from starter.output import handled
-from starter.roster_io import CSV_LAYOUT
+from starter.roster_layout import CSV_LAYOUT
 from starter.words import NationWord, StageWord, domain
 
 app = typer.Typer(
@@ -58,16 +59,25 @@ def dev(
     temporal_port: Annotated[int, typer.Option(min=1, max=65535)] = 7233,
     ui_port: Annotated[int, typer.Option(min=1, max=65535)] = 8233,
     web_port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    codec_port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="codec endpoint for the UI [default: CONDUCT_CODEC_PORT]")
+    ] = None,
 ) -> None:
-    """Run the whole system locally: Temporal dev server (SQLite), worker, web app, outbox. Ctrl-C stops it."""
+    """Run the whole system locally: Temporal dev server (SQLite), worker, web app, codec endpoint, outbox.
+    Ctrl-C stops it."""
+    import asyncio
+
     from starter.local import run_local
 
-    asyncio.run(run_local(data_dir, temporal_port, ui_port, web_port))
+    asyncio.run(run_local(data_dir, temporal_port, ui_port, web_port, codec_port))
 
 
 @app.command()
 def demo() -> None:
     """Open a sample complaint from examples/ on the running system and print its status."""
+    import asyncio
+
+    from conduct.settings import get_settings
     from starter.local import open_demo_case
 
     state = asyncio.run(open_demo_case(get_settings()))
@@ -77,6 +87,9 @@ def demo() -> None:
 @app.command()
 def status(reference: str) -> None:
     """Print a case's state (stage, clocks, letters, timeline) as JSON."""
+    import asyncio
+
+    from conduct.settings import get_settings
     from starter.local import case_status
 
     typer.echo(json.dumps(asyncio.run(case_status(get_settings(), reference)), indent=2, default=str))
@@ -96,7 +109,33 @@ def web(
             raise typer.Exit(1) from None
         typer.echo(f"conduct web: a package the web app needs is missing: {error.name}", err=True)
         raise typer.Exit(1) from None
+    from conduct.settings import get_settings
+
     serve(get_settings(), host, port)
+
+
+@app.command("codec")
+def codec(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="default CONDUCT_CODEC_PORT (8081)")] = None,
+) -> None:
+    """Run the codec endpoint for the Temporal UI: decodes case data for authorised officers only."""
+    from starter.codec_server.run import serve_command
+
+    serve_command(host, port)
+
+
+@app.command("codec-token")
+def codec_token(
+    as_officer: Annotated[
+        str | None, typer.Option("--as", envvar="CONDUCT_OFFICER", help="your officer id on the roster")
+    ] = None,
+    hours: Annotated[float, typer.Option(min=0.1, max=744, help="how long the token is valid")] = 12,
+) -> None:
+    """Print your personal token for the codec endpoint (MO and deputy); sign in with it once."""
+    from starter.codec_server.run import token_command
+
+    token_command(as_officer, hours)
 
 
 # ----------------------------------------------------------------------------- roster
@@ -109,6 +148,9 @@ def roster_import(
     path: Annotated[Path, typer.Argument(metavar="PATH", help=".toml, .csv or .json", show_default=False)],
     as_officer: AsOfficer = None,
 ) -> None:
+    from conduct.settings import get_settings
+    from starter import officer, roster_io
+
     settings = get_settings()
     officer.may_replace_roster(settings, as_officer)
     roster = roster_io.read_roster_file(path)
@@ -124,6 +166,9 @@ def roster_show(
     as_officer: AsOfficer = None,
 ) -> None:
     """Show the roster in force."""
+    from conduct.settings import get_settings
+    from starter import officer, roster_io
+
     settings = get_settings()
     officer.identify(settings, as_officer)
     roster = roster_io.roster_in_force(settings)
@@ -151,10 +196,16 @@ def cases(
     as_officer: AsOfficer = None,
 ) -> None:
     """List cases (through Temporal visibility), soonest deadline first, with days left."""
+    from conduct.settings import get_settings
+    from starter import cases as listing
+    from starter import officer, session
+
     settings = get_settings()
     officer.identify(settings, as_officer)
     query = listing.visibility_query(domain(stage, Stage) if stage else None, council, member, group, overdue)
-    lines = session.run(settings, lambda client: listing.list_cases(client, query))
+    lines = session.run_service(
+        settings, lambda service: listing.list_cases(service, settings.temporal_namespace, query)
+    )
     if json_:
         output.emit_json(listing.cases_json(lines))
     else:
@@ -165,6 +216,9 @@ def cases(
 @handled
 def show(reference: Ref, json_: Json = False, as_officer: AsOfficer = None) -> None:
     """One case now: parties, stage, every clock, the actions allowed and to whom, letters sent."""
+    from conduct.settings import get_settings
+    from starter import case_view, officer, roster_io, session
+
     settings = get_settings()
     officer.identify(settings, as_officer)
     state = session.run(settings, lambda client: session.status(client, reference), reference)
@@ -179,6 +233,9 @@ def show(reference: Ref, json_: Json = False, as_officer: AsOfficer = None) -> N
 @handled
 def history(reference: Ref, json_: Json = False, as_officer: AsOfficer = None) -> None:
     """The case's audit trail, read from its Temporal event history: actions, clocks, letters."""
+    from conduct.settings import get_settings
+    from starter import officer, session, timeline
+
     settings = get_settings()
     officer.identify(settings, as_officer)
     entries = session.run(settings, lambda client: timeline.fetch_timeline(client, reference), reference)
@@ -200,6 +257,9 @@ def deadlines(
 ) -> None:
     """When each clock falls due if its starting event happens on --from (bank holidays of the
     nation and CONDUCT_CLOSURES counted, as the workflow counts them)."""
+    from conduct.settings import get_settings
+    from starter import deadlines_cli, officer
+
     settings = get_settings()
     officer.identify(settings, as_officer)
     start, where = from_.date(), domain(nation, Nation)

@@ -1,27 +1,46 @@
-"""Connecting to Temporal the same way from every client: CLI, web app, dev runner, tests."""
+"""Connecting to Temporal the same way from every client: CLI, web app, dev runner, tests.
+
+Only temporalio.service is imported up front: `conduct cases` reads visibility through the
+service client alone (`connect_service`), and temporalio.client with the pydantic data converter
+would add about a quarter of a second to it. `DATA_CONVERTER` is made on first use.
+"""
+
+from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
-from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
-from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter
-from temporalio.service import RPCError, RPCStatusCode, TLSConfig
+from temporalio.service import ConnectConfig, RPCError, RPCStatusCode, ServiceClient, TLSConfig
 
-from conduct import search
-from conduct.codec import EncryptionCodec, parse_keys
-from conduct.settings import Settings
+if TYPE_CHECKING:
+    from temporalio.client import Client
+    from temporalio.converter import DataConverter
 
-DATA_CONVERTER = pydantic_data_converter
+    from conduct.settings import Settings
+
+
+def _pydantic_data_converter() -> DataConverter:
+    from temporalio.contrib.pydantic import pydantic_data_converter
+
+    return pydantic_data_converter
+
+
+def __getattr__(name: str) -> DataConverter:
+    """`DATA_CONVERTER`, the pydantic data converter (imported when first asked for)."""
+    if name == "DATA_CONVERTER":
+        return _pydantic_data_converter()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def data_converter(settings: Settings) -> DataConverter:
     """Pydantic payloads, encrypted when keys are configured (every client and worker must agree)."""
+    converter = _pydantic_data_converter()
     keys = settings.resolved_encryption_keys
     if not keys:
-        return DATA_CONVERTER
-    return dataclasses.replace(DATA_CONVERTER, payload_codec=EncryptionCodec(parse_keys(keys)))
+        return converter
+    from conduct.codec import EncryptionCodec, parse_keys
+
+    return dataclasses.replace(converter, payload_codec=EncryptionCodec(parse_keys(keys)))
 
 
 def tls_config(settings: Settings) -> TLSConfig | bool:
@@ -36,6 +55,8 @@ def tls_config(settings: Settings) -> TLSConfig | bool:
 
 
 async def connect(settings: Settings) -> Client:
+    from temporalio.client import Client
+
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
@@ -44,9 +65,21 @@ async def connect(settings: Settings) -> Client:
     )
 
 
+async def connect_service(settings: Settings) -> ServiceClient:
+    """The connection alone, as `connect` makes it (`Client.connect` is this plus the client's
+    namespace and data converter): enough for calls whose payloads need no decoding, such as
+    listing workflows with their search attributes (never encrypted)."""
+    return await ServiceClient.connect(ConnectConfig(target_host=settings.temporal_address, tls=tls_config(settings)))
+
+
 async def register_search_attributes(client: Client, namespace: str = "default") -> None:
     """Idempotent: adds only the project's attributes the namespace does not have yet (the
     time-skipping server cannot list them, so there every attribute is added)."""
+    from temporalio.api.enums.v1 import IndexedValueType
+    from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
+
+    from conduct import search
+
     try:
         existing = await client.operator_service.list_search_attributes(
             ListSearchAttributesRequest(namespace=namespace)

@@ -4,11 +4,15 @@ stops an unknown id before anything reaches Temporal."""
 
 from __future__ import annotations
 
-from conduct.roster import Officer, Roster
-from conduct.settings import Settings
+from typing import TYPE_CHECKING
+
 from conduct.vocabulary import Role
 from starter.output import Exit, fail
 from starter.roster_io import roster_in_force
+
+if TYPE_CHECKING:
+    from conduct.roster import Officer, Roster
+    from conduct.settings import Settings
 
 ROSTER_KEEPERS = frozenset({Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER})
 

@@ -12,13 +12,14 @@ import json
 import os
 from collections.abc import Callable
 from enum import IntEnum
-from typing import Any, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
-from rich.markup import escape
 from typer.exceptions import TyperException
+
+if TYPE_CHECKING:  # Rich is imported when something is printed through it: JSON output never needs it
+    from pydantic import ValidationError
+    from rich.console import Console
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -46,6 +47,8 @@ PIPED_WIDTH = 160  # no terminal to fit (a pipe, a file): do not cut names short
 
 def _console(stderr: bool = False) -> Console:
     # Made per call: CliRunner swaps sys.stdout between invocations.
+    from rich.console import Console
+
     console = Console(stderr=stderr, highlight=False)
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = PIPED_WIDTH
@@ -62,6 +65,8 @@ def err() -> Console:
 
 def esc(value: object) -> str:
     """A person's string, safe to put inside Rich markup."""
+    from rich.markup import escape
+
     return escape("" if value is None else str(value))
 
 

@@ -9,19 +9,16 @@ import io
 import json
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
-from sqlalchemy.orm import Session
 
-from conduct import reports
-from conduct.calendar import london_date
-from conduct.register import published_notices
-from conduct.settings import get_settings
-from starter import officer, output, roster_io, session
+from starter import output
 from starter.actions_cli import AsOfficer
 from starter.output import esc, handled
+
+if TYPE_CHECKING:  # the register, the reports and Temporal are imported by the command that runs
+    from conduct import reports
 
 report_app = typer.Typer(help="Yearly statistics and patterns for the Standards Committee and Group Leaders.")
 export_app = typer.Typer(help="Export published records.")
@@ -48,6 +45,12 @@ def _day(value: datetime | None) -> date | None:
 
 
 def _cases(from_: date | None, to: date | None, council: str | None) -> list[reports.CaseRecord]:
+    from sqlalchemy.orm import Session
+
+    from conduct import reports
+    from conduct.settings import get_settings
+    from starter import roster_io
+
     with roster_io.register(get_settings()) as engine, Session(engine) as s:
         return reports.load_cases(s, from_, to, council)
 
@@ -75,6 +78,13 @@ def review(
     """How well complaints were handled: for every clock of the cases received in the period, met,
     met late (days late = met on - due), lapsed and still open (days overdue); median and worst
     days per stage (clock started -> met); cases closed per outcome."""
+    from rich.table import Table
+
+    from conduct import reports
+    from conduct.calendar import london_date
+    from conduct.settings import get_settings
+    from starter import officer
+
     settings = get_settings()
     officer.identify(settings, as_officer)
     start, end = _day(from_), _day(to)
@@ -128,6 +138,12 @@ def groups(
     source (public; officers, parish clerks included; councillors) and by level reached (no
     action/initial assessment = the form's Informal, informal resolution = Local Resolution,
     investigation, hearing; breach found)."""
+    from rich.table import Table
+
+    from conduct import reports
+    from conduct.settings import get_settings
+    from starter import officer
+
     settings = get_settings()
     officer.identify(settings, as_officer)
     start, end = date(year, 1, 1), date(year, 12, 31)
@@ -168,6 +184,12 @@ def patterns(
     """Subject members and complainants (e-mail, case-insensitive) with several complaints inside
     any rolling 12 months, dismissed ones included. A complainant with a confidential complaint
     is shown masked (h***@e***.org)."""
+    from rich.table import Table
+
+    from conduct import reports
+    from conduct.settings import get_settings
+    from starter import officer, roster_io
+
     settings = get_settings()
     officer.identify(settings, as_officer)
     found = reports.patterns(_cases(None, None, council), minimum)
@@ -210,6 +232,12 @@ def decisions(
     as_officer: AsOfficer = None,
 ) -> None:
     """The published decision notices (R12), newest first."""
+    from sqlalchemy.orm import Session
+
+    from conduct.register import published_notices
+    from conduct.settings import get_settings
+    from starter import officer, roster_io
+
     settings = get_settings()
     officer.identify(settings, as_officer)
     with roster_io.register(settings) as engine, Session(engine) as s:
@@ -231,6 +259,8 @@ def decisions(
 def schedules_apply(council: Council = None, json_: Json = False, as_officer: AsOfficer = None) -> None:
     """Create or update (idempotent) the Schedule that sends the reports on 1 April, 1 July,
     1 October and 1 January (year end), 07:00 Europe/London."""
+    from conduct.settings import get_settings
+    from starter import officer, session
     from starter.schedules import apply_schedule
 
     settings = get_settings()

@@ -12,45 +12,20 @@ import io
 import json
 import tomllib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
-from rich.table import Table
-from sqlalchemy import Engine
 
-from conduct.register import create_schema, make_engine
 from conduct.roster import Council, GroupLeader, IndependentPerson, Member, Officer, Roster
-from conduct.roster_store import current_roster, save_roster
-from conduct.settings import Settings
 from starter.output import Exit, esc, fail, out
+from starter.roster_layout import CSV_LAYOUT  # noqa: F401  (re-exported: the CSV layout is this module's)
 
-CSV_LAYOUT = """\
-CSV: one file, one row per entry; a `kind` column says what each row is, and
-the other columns depend on it (extra columns are ignored, empty cells take
-the defaults):
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
-  council             id, name, code, nation, type, principal,
-                      sub_committee, chair_name, chair_email,
-                      clerk_name, clerk_email
-  member              id, name, email, council, group, co_opted
-  group_leader        council, group, member
-  independent_person  id, name, email
-  officer             id, name, email, roles
-
-nation: england, wales, scotland or northern-ireland; type: principal or
-parish (a parish names its principal council); co_opted: true or false;
-roles: separated by ; from monitoring-officer, deputy-monitoring-officer,
-investigating-officer, democratic-services. Rows whose kind starts with #
-are comments. Example:
-
-  kind,id,name,email,council,group,member,roles,code
-  council,worthing,Worthing Borough Council,,,,,,WBC
-  member,wbc-03,Catherine Pryce,cp@worthing.example,worthing,Labour,,,
-  group_leader,,,,worthing,Labour,wbc-03,,
-  independent_person,ip-1,Margaret Ellory,me@ip.example,,,,,
-  officer,mo,Joanna Whitlock,jw@council.example,,,,monitoring-officer,"""
+    from conduct.settings import Settings
 
 COLUMNS = [
     "kind", "id", "name", "email", "council", "group", "roles", "member", "co_opted",
@@ -216,6 +191,8 @@ def roster_to_csv(roster: Roster) -> str:
 
 @contextmanager
 def register(settings: Settings) -> Iterator[Engine]:
+    from conduct.register import create_schema, make_engine
+
     engine = make_engine(settings.resolved_database_url)
     try:
         create_schema(engine)
@@ -225,11 +202,49 @@ def register(settings: Settings) -> Iterator[Engine]:
 
 
 def roster_in_force(settings: Settings) -> Roster | None:
+    """The newest roster imported (every officer command checks `--as` against it)."""
+    body = _newest_roster_body_from_sqlite_file(settings.resolved_database_url)
+    if body is not None:
+        return Roster.model_validate_json(body)
+    from conduct.roster_store import current_roster
+
     with register(settings) as engine:
         return current_roster(engine)
 
 
+_SQLITE_FILE_URL = "sqlite:///"
+
+
+def _newest_roster_body_from_sqlite_file(url: str) -> str | None:
+    """The body of the newest row of conduct.roster_store's `rosters` table (what `current_roster`
+    selects), read with the standard library's sqlite3 when the register is a SQLite file that
+    already holds a roster.
+
+    The quick way for the common case: SQLAlchemy, the register's models and Alembic take about
+    half a second to import, more than the rest of `conduct cases`. None whenever this cannot
+    answer (another database, no file yet, no `rosters` table or no row, any SQLite error): the
+    caller then goes through the register, which creates or migrates the database as before and
+    reports its errors in its own words. Opened read-write but never created (`mode=rw`), with the
+    register's 30 s wait for a lock."""
+    database = url.removeprefix(_SQLITE_FILE_URL)
+    if database == url or not database or database == ":memory:" or any(c in database for c in "?#%~"):
+        return None  # not a plain file URL (query options, escapes, a home directory): the register knows
+    path = Path(database)
+    if not path.is_file():
+        return None
+    import sqlite3
+
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=30)) as connection:
+            row = connection.execute("SELECT body FROM rosters ORDER BY id DESC LIMIT 1").fetchone()
+    except sqlite3.Error:
+        return None
+    return row[0] if row and isinstance(row[0], str) else None
+
+
 def import_roster(settings: Settings, roster: Roster) -> int:
+    from conduct.roster_store import save_roster
+
     with register(settings) as engine:
         return save_roster(engine, roster)
 
@@ -249,6 +264,8 @@ def summary(roster: Roster) -> str:
 
 
 def render_roster(roster: Roster) -> None:
+    from rich.table import Table
+
     console = out()
     councils = Table(title="Councils", title_justify="left")
     for column in ("id", "name", "code", "nation", "kind", "heard by"):

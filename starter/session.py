@@ -1,22 +1,27 @@
 """One command's conversation with Temporal: connect, reach a case, and turn Temporal's failures
-into the CLI's exit codes (unreachable 1, refused 3, no such case 4) with one plain line each."""
+into the CLI's exit codes (unreachable 1, refused 3, no such case 4) with one plain line each.
+
+`run` gives the command a temporalio Client; `run_service` only the service client, for work
+that needs no payload decoding (listing cases through visibility): the same connection and the
+same failures, without importing temporalio.client (about 0.2 s of a short command)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.exceptions import FailureError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError, RPCStatusCode, ServiceClient
 
-from conduct.case import CaseState
-from conduct.settings import Settings
-from starter.client import connect, workflow_id
+from starter.client import connect, connect_service, workflow_id
 from starter.output import CliError, Exit
-from workflows.complaint import ComplaintWorkflow
+
+if TYPE_CHECKING:
+    from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+
+    from conduct.case import CaseState
+    from conduct.settings import Settings
 
 T = TypeVar("T")
 QUERY_TIMEOUT = timedelta(seconds=10)
@@ -37,8 +42,16 @@ async def open_client(settings: Settings) -> Client:
         raise unreachable(settings) from None
 
 
+async def open_service(settings: Settings) -> ServiceClient:
+    try:
+        return await connect_service(settings)
+    except RuntimeError:
+        raise unreachable(settings) from None
+
+
 def run(settings: Settings, work: Callable[[Client], Awaitable[T]], reference: str | None = None) -> T:
     """Connect, run `work`, and translate what Temporal says into a CliError."""
+    from temporalio.client import WorkflowUpdateFailedError
 
     async def session() -> T:
         client = await open_client(settings)
@@ -54,8 +67,25 @@ def run(settings: Settings, work: Callable[[Client], Awaitable[T]], reference: s
     return asyncio.run(session())
 
 
+def run_service(settings: Settings, work: Callable[[ServiceClient], Awaitable[T]]) -> T:
+    """`run` for work on no particular case that needs only the service client."""
+
+    async def session() -> T:
+        service = await open_service(settings)
+        try:
+            return await work(service)
+        except CliError:
+            raise
+        except RPCError as error:
+            raise failure(settings, error) from None
+
+    return asyncio.run(session())
+
+
 def refusal_reason(error: WorkflowUpdateFailedError) -> str:
     """The validator's sentence (it names the case, its stage and what is allowed now)."""
+    from temporalio.exceptions import FailureError
+
     cause = error.cause
     if isinstance(cause, FailureError) and cause.message:
         return cause.message
@@ -64,9 +94,16 @@ def refusal_reason(error: WorkflowUpdateFailedError) -> str:
 
 async def translate(client: Client, settings: Settings, error: RPCError, reference: str | None) -> CliError:
     message = str(error)
+    closed = "already completed" in message or "already finished" in message
+    if error.status is RPCStatusCode.NOT_FOUND and reference and closed:
+        return CliError(Exit.REFUSED, await closed_reason(client, reference))
+    return failure(settings, error, reference)
+
+
+def failure(settings: Settings, error: RPCError, reference: str | None = None) -> CliError:
+    """What Temporal's error means, short of asking a closed case why (`translate` does that)."""
+    message = str(error)
     if error.status is RPCStatusCode.NOT_FOUND and reference:
-        if "already completed" in message or "already finished" in message:
-            return CliError(Exit.REFUSED, await closed_reason(client, reference))
         return CliError(Exit.NOT_FOUND, f"no case {reference}")
     if error.status is RPCStatusCode.UNAVAILABLE:
         return unreachable(settings)
@@ -91,4 +128,6 @@ def handle(client: Client, reference: str) -> WorkflowHandle[Any, Any]:
 
 
 async def status(client: Client, reference: str) -> CaseState:
+    from workflows.complaint import ComplaintWorkflow  # the case model and the workflow: only for this query
+
     return await handle(client, reference).query(ComplaintWorkflow.status, rpc_timeout=QUERY_TIMEOUT)
