@@ -8,6 +8,8 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from conduct.vocabulary import Role
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -32,6 +34,17 @@ class Settings(BaseSettings):
     temporal_tls_key: Path | None = Field(default=None, description="its private key (PEM)")
     temporal_tls_ca: Path | None = Field(default=None, description="server CA (PEM), if not a public one")
     task_queue: str = "conduct"
+    worker_workflow_tasks: int = Field(
+        default=8,
+        ge=2,
+        description="workflow tasks one worker runs at once; they are CPU-bound under the GIL, and more only "
+        "makes each slower (a restarted worker replaying every case at once overran the task timeout)",
+    )
+    worker_cached_cases: int = Field(
+        default=500,
+        ge=0,
+        description="cases kept in the worker's memory between tasks (about 0.45 MB each); a miss costs a replay",
+    )
     templates_dir: Path = PROJECT_ROOT / "templates"
     encryption_keys: str = Field(
         default="", repr=False, description="id:base64 AES-256 keys, comma-separated; the first encrypts"
@@ -39,12 +52,40 @@ class Settings(BaseSettings):
     closures: Annotated[list[date], NoDecode] = Field(
         default=[], description="council closure days: ISO dates, comma-separated"
     )
+    codec_secret: str = Field(
+        default="", repr=False, description="HMAC secret of officers' codec tokens; default DATA_DIR/codec.secret"
+    )
+    codec_port: int = Field(default=8081, ge=1, le=65535, description="port of the codec endpoint (`conduct codec`)")
+    codec_ui_origins: Annotated[list[str], NoDecode] = Field(
+        default=["http://localhost:8233", "http://127.0.0.1:8233"],
+        description="origins of the Temporal UI allowed to call the codec endpoint (CORS), comma-separated",
+    )
+    codec_roles: Annotated[list[Role], NoDecode] = Field(
+        default=[Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER],
+        description="officer roles that may read decoded case data through the codec endpoint, comma-separated",
+    )
 
     @field_validator("closures", mode="before")
     @classmethod
     def _split_dates(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("codec_ui_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        """An origin has no path, so `http://host:8233/` is taken as `http://host:8233`."""
+        if isinstance(value, str):
+            return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("codec_roles", mode="before")
+    @classmethod
+    def _split_roles(cls, value: object) -> object:
+        """Role names as the workflow spells them or as the roster CSV does (`deputy-monitoring-officer`)."""
+        if isinstance(value, str):
+            return [part.strip().replace("-", "_") for part in value.split(",") if part.strip()]
         return value
 
     @property
@@ -61,6 +102,17 @@ class Settings(BaseSettings):
         if self.encryption_keys:
             return self.encryption_keys
         return self.key_file.read_text().strip() if self.key_file.exists() else ""
+
+    @property
+    def codec_secret_file(self) -> Path:
+        """Where `conduct dev` keeps the codec token secret (created on first run)."""
+        return self.data_dir / "codec.secret"
+
+    @property
+    def resolved_codec_secret(self) -> str:
+        if self.codec_secret:
+            return self.codec_secret
+        return self.codec_secret_file.read_text().strip() if self.codec_secret_file.exists() else ""
 
     @property
     def resolved_outbox_dir(self) -> Path:

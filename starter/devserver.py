@@ -50,11 +50,13 @@ def port_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
-def command(data_dir: Path, port: int, ui_port: int) -> list[str]:
+def command(data_dir: Path, port: int, ui_port: int, codec_endpoint: str | None = None) -> list[str]:
+    """`codec_endpoint`: the codec endpoint the UI calls to show decoded payloads (`starter.codec_server`)."""
     return [
         temporal_binary(), "server", "start-dev",
         "--ip", "127.0.0.1", "--port", str(port), "--ui-port", str(ui_port),
         "--ui-disable-news-fetch",
+        *(["--ui-codec-endpoint", codec_endpoint] if codec_endpoint else []),
         "--db-filename", str(data_dir / DB_FILE),
         "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
         "--log-level", "error",
@@ -70,13 +72,13 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
-def start(data_dir: Path, port: int, ui_port: int) -> subprocess.Popen[bytes]:
+def start(data_dir: Path, port: int, ui_port: int, codec_endpoint: str | None = None) -> subprocess.Popen[bytes]:
     if port == ui_port:
         raise DevServerError(f"--temporal-port and --ui-port are both {port}: give them different ports")
     for p, what, flag in ((port, "Temporal", "--temporal-port"), (ui_port, "the Temporal UI", "--ui-port")):
         if not port_free(p):
             raise DevServerError(f"port {p} for {what} is already in use: choose another with {flag}")
-    args = command(data_dir, port, ui_port)
+    args = command(data_dir, port, ui_port, codec_endpoint)
     data_dir.mkdir(parents=True, exist_ok=True)
     with (data_dir / LOG_FILE).open("ab") as log:
         return subprocess.Popen(

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import uvicorn
 from pydantic import SecretStr
@@ -43,6 +43,13 @@ T = TypeVar("T")
 
 class _Stopped(Exception):
     """Ctrl-C (or SIGTERM) arrived while starting up."""
+
+
+class _Ports(NamedTuple):
+    temporal: int
+    ui: int
+    web: int
+    codec: int
 
 
 def _say(text: str = "") -> None:
@@ -102,6 +109,18 @@ def _dev_secret(settings: Settings, name: str) -> str:
     return path.read_text().strip()
 
 
+async def _start_embedded(app: Any, port: int, what: str) -> tuple[_EmbeddedWeb, asyncio.Task[None]]:
+    server = _EmbeddedWeb(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", server_header=False))
+    task = asyncio.create_task(server.serve())
+    for _ in range(200):
+        if server.started or task.done():
+            break
+        await asyncio.sleep(0.05)
+    if task.done() or not server.started:
+        raise devserver.DevServerError(f"{what} could not start on port {port}")
+    return server, task
+
+
 async def _start_web(settings: Settings, web_port: int) -> tuple[_EmbeddedWeb, asyncio.Task[None]]:
     from starter.web.app import create_app
     from starter.web.config import WebConfig
@@ -113,21 +132,30 @@ async def _start_web(settings: Settings, web_port: int) -> tuple[_EmbeddedWeb, a
             "webhook_secret": config.webhook_secret or SecretStr(_dev_secret(settings, "webhook.secret")),
         }
     )
-    app = create_app(settings, config)
-    web = _EmbeddedWeb(uvicorn.Config(app, host="127.0.0.1", port=web_port, log_level="warning", server_header=False))
-    task = asyncio.create_task(web.serve())
-    for _ in range(200):
-        if web.started or task.done():
-            break
-        await asyncio.sleep(0.05)
-    if task.done() or not web.started:
-        raise devserver.DevServerError(f"the web app could not start on port {web_port}")
-    return web, task
+    return await _start_embedded(create_app(settings, config), web_port, "the web app")
+
+
+async def _start_codec(settings: Settings, codec_port: int, ui_port: int) -> tuple[_EmbeddedWeb, asyncio.Task[None]]:
+    """The codec endpoint the dev server's UI was pointed at; the UI on this `--ui-port` may call it."""
+    from starter.codec_server.app import CodecSetupError, create_codec_app
+    from starter.codec_server.run import attach_audit_log
+
+    ui_origins = [f"http://127.0.0.1:{ui_port}", f"http://localhost:{ui_port}"]
+    try:
+        app = create_codec_app(settings, extra_origins=ui_origins)
+    except CodecSetupError as error:
+        raise devserver.DevServerError(f"the codec endpoint cannot start: {error}") from None
+    attach_audit_log(settings)
+    return await _start_embedded(app, codec_port, "the codec endpoint")
 
 
 async def _serve(
-    settings: Settings, server: subprocess.Popen[bytes], port: int, ui_port: int, web_port: int, stop: asyncio.Event
+    settings: Settings,
+    server: subprocess.Popen[bytes],
+    ports: _Ports,
+    stop: asyncio.Event,
 ) -> None:
+    port, ui_port, web_port, codec_port = ports
     data_dir = settings.data_dir
     await _unless_stopped(stop, devserver.wait_until_serving(port, server, data_dir))
     client = await _unless_stopped(stop, _connect_with_retry(settings))
@@ -138,30 +166,44 @@ async def _serve(
     try:
         async with build_worker(client, settings):
             web, web_task = await _start_web(settings, web_port)
+            try:
+                codec, codec_task = await _start_codec(settings, codec_port, ui_port)
+            except devserver.DevServerError:
+                web.should_exit = True
+                await web_task
+                raise
             address = settings.temporal_address
             _say(f"Complaint form  http://127.0.0.1:{web_port}/complain")
             hook = f"http://127.0.0.1:{web_port}/api/complaints"
             _say(f"Webhook         POST {hook}  (secret in {settings.data_dir / 'webhook.secret'})")
             _say(f"Temporal        {address}   (export CONDUCT_TEMPORAL_ADDRESS={address})")
             _say(f"Temporal UI     http://127.0.0.1:{ui_port}")
+            _say(
+                f"Codec endpoint  http://127.0.0.1:{codec_port}/signin   (the UI decodes for the MO and deputy; "
+                "a token: `conduct codec-token --as mo`)"
+            )
             _say(f"Outbox          {settings.resolved_outbox_dir}")
             _say(f"Data            {data_dir}   (export CONDUCT_DATA_DIR={data_dir})")
             _say(f"{RUNNING} Open a sample case with `conduct demo` in another shell; Ctrl-C stops everything.")
             await stop.wait()
             _say("stopping...")
-            web.should_exit = True
-            await web_task
+            web.should_exit = codec.should_exit = True
+            await asyncio.gather(web_task, codec_task)
     finally:
         watcher.cancel()
     if server.poll() is not None:
         raise devserver.DevServerError(devserver.exited_message(server, data_dir))
 
 
-async def run_local(data_dir: Path, port: int, ui_port: int, web_port: int = 8000) -> None:
-    """`conduct dev`: the dev server (SQLite under `data_dir`), the worker in this process, and the
-    outbox. Returns on Ctrl-C or SIGTERM once both have stopped; a problem is a one-line SystemExit."""
+async def run_local(
+    data_dir: Path, port: int, ui_port: int, web_port: int = 8000, codec_port: int | None = None
+) -> None:
+    """`conduct dev`: the dev server (SQLite under `data_dir`), the worker in this process, the web
+    app, the codec endpoint for the UI (`codec_port`, default CONDUCT_CODEC_PORT) and the outbox.
+    Returns on Ctrl-C or SIGTERM once all have stopped; a problem is a one-line SystemExit."""
     data_dir = data_dir.expanduser().resolve()
     settings = Settings(data_dir=data_dir, temporal_address=f"127.0.0.1:{port}")
+    codec_port = codec_port or settings.codec_port
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -172,14 +214,23 @@ async def run_local(data_dir: Path, port: int, ui_port: int, web_port: int = 800
                 raise devserver.DevServerError(
                     f"port {web_port} for the web app is already in use: choose another with --web-port"
                 )
-            server = devserver.start(data_dir, port, ui_port)
+            if codec_port in (port, ui_port, web_port):
+                raise devserver.DevServerError(
+                    f"port {codec_port} for the codec endpoint is also another server's: set CONDUCT_CODEC_PORT"
+                )
+            if not devserver.port_free(codec_port):
+                raise devserver.DevServerError(
+                    f"port {codec_port} for the codec endpoint is already in use: "
+                    "choose another with CONDUCT_CODEC_PORT"
+                )
+            server = devserver.start(data_dir, port, ui_port, codec_endpoint=f"http://127.0.0.1:{codec_port}")
         except devserver.DevServerError as err:
             raise SystemExit(f"conduct dev: {err}") from None
         settings.resolved_outbox_dir.mkdir(parents=True, exist_ok=True)
         _first_run(settings)
         problem: str | None = None
         try:
-            await _serve(settings, server, port, ui_port, web_port, stop)
+            await _serve(settings, server, _Ports(port, ui_port, web_port, codec_port), stop)
         except _Stopped:
             pass
         except devserver.DevServerError as err:
@@ -201,6 +252,9 @@ def _first_run(settings: Settings) -> None:
         settings.key_file.write_text(new_key_spec(f"dev-{datetime.now(UTC):%Y%m%d}") + "\n")
         settings.key_file.chmod(0o600)
         _say(f"Encryption      new key in {settings.key_file} (keep it: histories cannot be read without it)")
+    if not settings.resolved_codec_secret:
+        _dev_secret(settings, settings.codec_secret_file.name)
+        _say(f"Codec tokens    new secret in {settings.codec_secret_file} (replace it to withdraw every token)")
     engine = make_engine(settings.resolved_database_url)
     create_schema(engine)
     if current_roster(engine) is None:

@@ -22,8 +22,14 @@ DOCKERFILE = PROJECT_ROOT / "Dockerfile"
 ENV_EXAMPLE = PROJECT_ROOT / ".env.example"
 PYPROJECT = PROJECT_ROOT / "pyproject.toml"
 
-SERVICES = {"postgresql", "temporal", "temporal-setup", "temporal-ui", "worker", "web", "mailpit"}
-REQUIRED = {"POSTGRES_PASSWORD", "CONDUCT_ENCRYPTION_KEYS", "CONDUCT_WEBHOOK_SECRET", "CONDUCT_WEB_SECRET"}
+SERVICES = {"postgresql", "temporal", "temporal-setup", "temporal-ui", "worker", "web", "codec", "mailpit"}
+REQUIRED = {
+    "POSTGRES_PASSWORD",
+    "CONDUCT_ENCRYPTION_KEYS",
+    "CONDUCT_WEBHOOK_SECRET",
+    "CONDUCT_WEB_SECRET",
+    "CONDUCT_CODEC_SECRET",
+}
 # ${VAR}, ${VAR:-default}, ${VAR:?message}, $VAR; `$$` is an escaped dollar, not a variable.
 VARIABLE = re.compile(r"(?<!\$)(?:\$\$)*\$(?:\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|([A-Za-z_][A-Za-z0-9_]*))")
 SEARCH_TYPES = {
