@@ -38,6 +38,8 @@ def build_worker(
             *ReportActivities(letters).activities(),
         ],
         workflow_failure_exception_types=[Exception] if fail_fast else [],
+        max_concurrent_workflow_tasks=settings.worker_workflow_tasks,
+        max_cached_workflows=settings.worker_cached_cases,
     )
 
 

@@ -2,7 +2,9 @@
 
 The workflow refers to these activities by name only ("send_letter", "sync_case",
 "publish_notice", "allocate_reference"), so this module is never imported into the workflow
-sandbox. Blocking work (templates, files, SQL) runs in a thread.
+sandbox. Blocking work (templates, files, SQL, mail) runs in a thread, and the activity
+heartbeats while it runs: if this worker dies, the server retries the activity on another within
+the workflow's heartbeat timeout (seconds), not after the start-to-close timeout (minutes).
 
 Idempotency of letters: a letter whose key is already in the `notifications` table is not sent
 again (the stored receipt comes back with duplicate=True). If the worker dies after sending but
@@ -13,7 +15,9 @@ real mail service is given the same idempotency key and Message-ID.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 from temporalio import activity
@@ -27,6 +31,22 @@ from conduct.letters import LetterBatch, LetterReceipt, LetterRequest
 from conduct.register import PublishNotice, ReferenceRequest
 from conduct.roster import Roster
 from conduct.settings import Settings
+
+T = TypeVar("T")
+A = TypeVar("A")
+HEARTBEAT_EVERY = 2.0  # seconds; the SDK batches heartbeats, so this costs no extra calls
+
+
+async def while_alive(work: Callable[[A], T], arg: A) -> T:
+    """Runs blocking work in a thread, heartbeating until it returns: the heartbeat says only
+    that this worker is alive, so the workflow's heartbeat timeout can be short while a slow
+    mail server still has the start-to-close timeout to answer."""
+    task = asyncio.ensure_future(asyncio.to_thread(work, arg))
+    while True:
+        done, _ = await asyncio.wait({task}, timeout=HEARTBEAT_EVERY)
+        if done:
+            return task.result()
+        activity.heartbeat()
 
 
 class LetterActivities:
@@ -104,23 +124,23 @@ class LetterActivities:
 
     @activity.defn(name="send_letter")
     async def send_letter(self, request: LetterRequest) -> LetterReceipt:
-        return await asyncio.to_thread(self._send, request)
+        return await while_alive(self._send, request)
 
     @activity.defn(name="send_letters")
     async def send_letters(self, batch: LetterBatch) -> list[LetterReceipt]:
-        return await asyncio.to_thread(lambda: [self._send(r) for r in batch.requests])
+        return [await while_alive(self._send, r) for r in batch.requests]
 
     @activity.defn(name="sync_case")
     async def sync_case(self, state: CaseState) -> None:
-        await asyncio.to_thread(self._sync, state)
+        await while_alive(self._sync, state)
 
     @activity.defn(name="publish_notice")
     async def publish_notice(self, request: PublishNotice) -> None:
-        await asyncio.to_thread(self._publish, request)
+        await while_alive(self._publish, request)
 
     @activity.defn(name="allocate_reference")
     async def allocate_reference(self, request: ReferenceRequest) -> str:
-        return await asyncio.to_thread(self._allocate, request)
+        return await while_alive(self._allocate, request)
 
     def activities(self) -> list:
         """For Worker(activities=...)."""

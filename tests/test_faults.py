@@ -1,11 +1,13 @@
-"""Faults: the Temporal server stopped and restarted with cases open and clocks pending.
-Nothing may be lost and no letter sent twice.
+"""Faults: a worker killed with SIGKILL while 100 complaints are mid-triage, and the Temporal
+server stopped and restarted with cases open and clocks pending. Nothing may be lost, no officer
+action applied twice and no letter sent twice.
 
 These run on the real dev server (SQLite file) with the worker as a separate process, as in
 production; each is bounded in time.
 """
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -16,9 +18,11 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from temporalio.client import Client
+from sqlalchemy import text
+from temporalio.client import Client, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError
 
+from conduct import actions as a
 from conduct.register import create_schema, make_engine
 from conduct.roster_store import save_roster
 from conduct.settings import PROJECT_ROOT, Settings
@@ -137,6 +141,76 @@ async def states(client: Client, references: list[str]) -> list:  # noqa: ANN202
             )
         )
     )
+
+
+async def test_worker_killed_mid_flight_loses_nothing_and_sends_nothing_twice(stack: Stack) -> None:
+    await asyncio.wait_for(_kill_worker_mid_flight(stack), 240)
+
+
+async def _kill_worker_mid_flight(stack: Stack) -> None:
+    client = await stack.start_server()
+    first = stack.start_worker()
+    references = await open_cases(client, stack, 100, datetime.now(UTC), "kill")
+
+    async def triage(reference: str) -> a.ActionResult:
+        """As an officer's client should: one update id per case and action, so that asking again
+        after an answer was lost with the worker attaches to the same update, never a second."""
+        handle = client.get_workflow_handle(workflow_id(reference))
+        for _ in range(10):
+            with contextlib.suppress(TimeoutError, RPCError, WorkflowUpdateRPCTimeoutOrCancelledError):
+                return await asyncio.wait_for(
+                    handle.execute_update(
+                        ComplaintWorkflow.triage, a.Triage(officer="mo", notify=True), id=f"triage-{reference}"
+                    ),
+                    30,
+                )
+        raise AssertionError(f"{reference} was never triaged")
+
+    tasks = {r: asyncio.create_task(triage(r)) for r in references}
+    try:
+        await _crash_and_recover(stack, client, references, tasks, first)
+    finally:
+        for task in tasks.values():
+            task.cancel()
+
+
+async def _crash_and_recover(
+    stack: Stack,
+    client: Client,
+    references: list[str],
+    tasks: dict[str, asyncio.Task[a.ActionResult]],
+    first: subprocess.Popen[bytes],
+) -> None:
+    outbox = stack.settings.resolved_outbox_dir
+    # 100 acknowledgements went out on opening; kill the worker once triage letters are flowing.
+    await until(lambda: asyncio.sleep(0, len(list(outbox.glob("*.eml"))) >= 120), 60, "triage letters to flow")
+    letters_at_kill = len(list(outbox.glob("*.eml")))
+    first.send_signal(signal.SIGKILL)
+    first.wait(10)
+    stack.start_worker()
+    done, pending = await asyncio.wait(tasks.values(), timeout=90)
+    stuck = [r for r, t in tasks.items() if t in pending]
+    assert not stuck, f"triage calls still unanswered 90 s after the new worker started: {stuck[:5]}"
+    assert {t.result().stage for t in done} == {Stage.ASSESSMENT.value}
+
+    async def all_assessed() -> bool:
+        behind = [(s.reference, s.stage.value, len(s.letters)) for s in await states(client, references)]
+        behind = [b for b in behind if b[1:] != ("assessment", 3)]
+        return not behind
+
+    await until(all_assessed, 90, "all 100 cases to reach assessment with their three letters")
+    files = sorted(outbox.glob("*.eml"))
+    assert len(files) == 300  # acknowledgement, subject notified, Group Leader informed: once each
+    assert letters_at_kill < 300, "the worker was killed after all the work was done: the test proved nothing"
+    with make_engine(stack.settings.resolved_database_url).connect() as conn:
+        assert conn.execute(text("select count(*), count(distinct key) from notifications")).one() == (300, 300)
+    assert len(set(references)) == 100
+    for reference in references:  # each case accepted the officer's triage exactly once
+        history = await client.get_workflow_handle(workflow_id(reference)).fetch_history()
+        accepted = [e for e in history.events if e.HasField("workflow_execution_update_accepted_event_attributes")]
+        assert [e.workflow_execution_update_accepted_event_attributes.protocol_instance_id for e in accepted] == [
+            f"triage-{reference}"
+        ]
 
 
 async def test_server_restart_keeps_cases_and_their_clocks(stack: Stack) -> None:

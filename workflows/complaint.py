@@ -67,6 +67,9 @@ with workflow.unsafe.imports_passed_through():
 # non-retryable failure (a letter refused for good) ends them.
 DURABLE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=10))
 QUICK = timedelta(seconds=30)
+# Activities that touch the register or the mail heartbeat while they work, so that a worker
+# killed mid-activity is noticed in seconds and the activity retried on another worker.
+ALIVE = timedelta(seconds=10)
 
 
 class CaseWithdrawn(Exception):
@@ -353,6 +356,7 @@ class ComplaintWorkflow:
             "publish_notice",
             PublishNotice(reference=self.state.reference, council=self.state.council, text=notice, at=workflow.now()),
             start_to_close_timeout=QUICK,
+            heartbeat_timeout=ALIVE,
             retry_policy=DURABLE_RETRY,
         )
         self.state.published = True
@@ -687,7 +691,7 @@ class ComplaintWorkflow:
                 reminder_working_days=self.procedure.reminder_working_days,
             ),
             result_type=Deadline,
-            start_to_close_timeout=QUICK,
+            start_to_close_timeout=ALIVE,  # milliseconds of arithmetic; a lost worker is retried soon
         )
         now = workflow.now()
         clock = Clock(
@@ -860,6 +864,7 @@ class ComplaintWorkflow:
             arg,
             result_type=result_type,  # type: ignore[arg-type]
             start_to_close_timeout=timedelta(minutes=2),
+            heartbeat_timeout=ALIVE,
             retry_policy=DURABLE_RETRY,
             summary=summary,
         )
@@ -962,7 +967,12 @@ class ComplaintWorkflow:
     async def _checkpoint(self) -> None:
         """Mirror the case into the SQL case register (reports and public pages read it)."""
         await workflow.execute_activity(
-            "sync_case", self.state, start_to_close_timeout=QUICK, retry_policy=DURABLE_RETRY, summary="case register"
+            "sync_case",
+            self.state,
+            start_to_close_timeout=QUICK,
+            heartbeat_timeout=ALIVE,
+            retry_policy=DURABLE_RETRY,
+            summary="case register",
         )
 
     def _log(self, event: str, summary: str, officer: str | None = None) -> None:
