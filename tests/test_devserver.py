@@ -265,6 +265,33 @@ def test_conduct_dev_runs_a_demo_case_and_stops_cleanly_on_ctrl_c(
     finally:
         again.send_signal(signal.SIGINT)
         again.wait(timeout=20)
+    output = banner + "".join(_drain(lines)) + "".join(_drain(again_lines))
+    _assert_no_secret_leaked(data_dir, output)
+
+
+def _drain(lines: queue.Queue[str]) -> list[str]:
+    taken = []
+    while not lines.empty():
+        taken.append(lines.get_nowait())
+    return taken
+
+
+def _assert_no_secret_leaked(data_dir: Path, output: str) -> None:
+    """What `conduct dev` printed and logged, and Temporal's own database file, never carry the
+    secrets it created; and the complainant's details reach Temporal's file only as ciphertext."""
+    secrets = {name: (data_dir / name).read_text().strip() for name in ("webhook.secret", "web.secret", "codec.secret")}
+    for line in (data_dir / "encryption.keys").read_text().split():
+        secrets["encryption key"] = line.split(":", 1)[1]
+    assert all(len(value) >= 16 for value in secrets.values()), secrets.keys()
+    logs = {path.name: path.read_text(errors="replace") for path in data_dir.glob("*.log")}
+    temporal_files = b"".join(path.read_bytes() for path in data_dir.glob("temporal.db*"))
+    assert len(temporal_files) > 100_000  # the cases' histories are in there
+    for name, value in secrets.items():
+        assert value not in output, f"the {name} was printed"
+        assert not [log for log, text in logs.items() if value in text], f"the {name} was logged"
+        assert value.encode() not in temporal_files, f"the {name} reached Temporal"
+    for detail in ("harriet.lomax@example.org", "Harriet Lomax"):
+        assert detail.encode() not in temporal_files, f"{detail!r} is in Temporal's file in clear"
 
 
 def test_conduct_dev_says_in_one_line_that_a_port_is_taken(tmp_path: Path) -> None:
