@@ -278,18 +278,27 @@ class System:
             return set()
         return {p.name.rsplit("-", 1)[0] for p in self.outbox.iterdir() if p.suffix == ".eml"}
 
-    async def drain(self, references: int, timeout: float) -> float:
-        """Wait until `references` cases have a letter in the outbox and the outbox stops growing for
-        2 s: the worker has caught up. Returns the seconds waited."""
+    def worker_cpu_s(self) -> float:
+        """CPU seconds the worker process has used (utime + stime from /proc)."""
+        assert self.worker is not None
+        fields = Path(f"/proc/{self.worker.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    async def drain(self, references: int, timeout: float, letters: int = 0) -> float:
+        """Wait until the worker has caught up: `references` cases have a letter in the outbox, at
+        least `letters` letters are there, and the worker used under 5% of a core for 2 s (a case's
+        deadline, register and search-attribute steps follow its first letter, so the outbox alone
+        stops growing before the worker is done). Returns the seconds waited."""
         t0 = time.perf_counter()
-        last, steady = -1, 0
+        cpu, idle = self.worker_cpu_s(), 0
         while time.perf_counter() - t0 < timeout:
-            files = sum(1 for _ in self.outbox.iterdir()) if self.outbox.exists() else 0
-            steady = steady + 1 if files == last else 0
-            last = files
-            if steady >= 4 and len(self.outbox_references()) >= references:
-                break
             await asyncio.sleep(0.5)
+            now = self.worker_cpu_s()
+            idle = idle + 1 if now - cpu < 0.025 else 0
+            cpu = now
+            files = sum(1 for _ in self.outbox.iterdir()) if self.outbox.exists() else 0
+            if idle >= 4 and files >= letters and len(self.outbox_references()) >= references:
+                break
         return time.perf_counter() - t0
 
 
@@ -356,17 +365,28 @@ async def measure_noop(system: System, n: int, concurrency: int) -> dict[str, An
 
 
 async def measure_actions(system: System, references: list[str], n: int) -> dict[str, Any]:
+    """`consult_ip` round trips on an idle system, two ways. Warm: cases the worker holds in its
+    cache (10 cases acted on in turn; their first action is not counted). Cold: the oldest cases,
+    long evicted from the worker's cache (CONDUCT_WORKER_CACHED_CASES), so each action first
+    replays the case's history."""
     client = system.client
     assert client is not None
     payload = a.ConsultIndependentPerson(officer="mo", ip="ip-1", view="A matter for assessment.")
-    latencies: list[float] = []
-    t0 = time.perf_counter()
-    for i in range(n):
-        handle = client.get_workflow_handle(f"complaint-{references[i % len(references)]}")
+
+    async def act(reference: str) -> float:
         t = time.perf_counter()
-        await handle.execute_update(ComplaintWorkflow.consult_ip, payload)
-        latencies.append(time.perf_counter() - t)
-    return summary(latencies, time.perf_counter() - t0)
+        await client.get_workflow_handle(f"complaint-{reference}").execute_update(ComplaintWorkflow.consult_ip, payload)
+        return time.perf_counter() - t
+
+    warm_cases = references[-10:]
+    for reference in warm_cases:
+        await act(reference)
+    t0 = time.perf_counter()
+    warm = [await act(warm_cases[i % len(warm_cases)]) for i in range(n)]
+    warm_elapsed = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    cold = [await act(reference) for reference in references[: n // 2]]
+    return {**summary(warm, warm_elapsed), "cold": summary(cold, time.perf_counter() - t0)}
 
 
 def intake(i: int) -> ComplaintIntake:
@@ -375,7 +395,7 @@ def intake(i: int) -> ComplaintIntake:
             name="Harriet Lomax", email=f"harriet.lomax+{i}@example.org", address="14 Marine Parade, Worthing"
         ),
         council="worthing",
-        subject_members=["wbc-04"],
+        subject_members=[f"wbc-0{1 + i % 7}"],  # spread over seven members, so a filter narrows the list
         conduct_dates=[london_date(datetime.now(UTC)) - timedelta(days=60)],
         provisions=["respect", "disrepute"],  # type: ignore[list-item]
         description=DESCRIPTION,
@@ -442,6 +462,7 @@ async def measure_capacity(system: System, sizes: Sizes) -> dict[str, Any]:
     roster = current_roster(engine)
     assert roster is not None
     before = len(system.outbox_references())
+    letters_before = sum(1 for _ in system.outbox.iterdir()) if system.outbox.exists() else 0
     now = datetime.now(UTC)
     overdue_every = max(1, round(1 / sizes.overdue_share))
 
@@ -453,7 +474,10 @@ async def measure_capacity(system: System, sizes: Sizes) -> dict[str, Any]:
 
     latencies, elapsed, errors = await bounded(sizes.capacity, sizes.capacity_concurrency, start)
     log(f"  {len(latencies)} started in {elapsed:.1f}s ({len(latencies) / elapsed:.0f}/s); waiting for the worker")
-    drained = await system.drain(before + len(latencies), timeout=max(300.0, sizes.capacity / 5))
+    overdue = len(range(0, sizes.capacity, overdue_every))
+    # Each case's acknowledgement, and the MO's and deputy's escalation letters of each overdue one.
+    expected = letters_before + len(latencies) + 2 * overdue
+    drained = await system.drain(before + len(latencies), timeout=max(300.0, sizes.capacity / 5), letters=expected)
     caught_up = len(system.outbox_references()) - before
     await asyncio.sleep(2)  # visibility lag
     timings, count = [], None
@@ -464,9 +488,20 @@ async def measure_capacity(system: System, sizes: Sizes) -> dict[str, Any]:
         if listed.returncode != 0:
             raise RuntimeError(f"conduct cases failed: {listed.stdout}{listed.stderr}")
         count = len(json.loads(listed.stdout))
-    t = time.perf_counter()
-    system.cli("--help")
-    cli_startup = time.perf_counter() - t
+
+    def timed(*args: str) -> tuple[float, str]:
+        runs = []
+        for _ in range(3):
+            t = time.perf_counter()
+            done = system.cli(*args)
+            runs.append(time.perf_counter() - t)
+            if done.returncode != 0:
+                raise RuntimeError(f"conduct {' '.join(args)} failed: {done.stdout}{done.stderr}")
+        return statistics.median(runs), done.stdout
+
+    member_s, member_out = timed("cases", "--overdue", "--member", "wbc-01", "--json", "--as", "mo")
+    table_s, _ = timed("cases", "--overdue", "--as", "mo")
+    cli_startup, _ = timed("--help")
     return {
         "n": len(latencies),
         "errors": errors,
@@ -482,6 +517,9 @@ async def measure_capacity(system: System, sizes: Sizes) -> dict[str, Any]:
         "cases_overdue_s": statistics.median(timings),
         "cases_overdue_max_s": max(timings),
         "cli_help_s": cli_startup,
+        "member_overdue_listed": len(json.loads(member_out)),
+        "member_overdue_s": member_s,
+        "table_overdue_s": table_s,
     }
 
 
@@ -596,10 +634,13 @@ def report(r: Results, sizes: Sizes) -> str:
             f"| ≤ 1.5 | {ok(p99 <= 1.5)} |",
         ]
     if r.actions:
-        lines.append(
-            f"| officer action round trip (`consult_ip`) p99 | {r.actions['p99_ms']:.0f} ms "
-            f"(p50 {r.actions['p50_ms']:.0f} ms) | < 150 ms | {ok(r.actions['p99_ms'] < 150)} |"
-        )
+        cold = r.actions["cold"]
+        lines += [
+            f"| officer action round trip (`consult_ip`) p99, case in the worker's cache | {r.actions['p99_ms']:.0f} "
+            f"ms (p50 {r.actions['p50_ms']:.0f} ms) | < 150 ms | {ok(r.actions['p99_ms'] < 150)} |",
+            f"| the same, case evicted (replayed first) | {cold['p99_ms']:.0f} ms (p50 {cold['p50_ms']:.0f} ms) "
+            f"| < 150 ms | {ok(cold['p99_ms'] < 150)} |",
+        ]
     if r.escalation:
         e = r.escalation
         lines.append(
@@ -613,6 +654,8 @@ def report(r: Results, sizes: Sizes) -> str:
             f"| {ok(c['worker_rss_mb'] < 500)} |",
             f"| `conduct cases --overdue --json` with {c['n']:,} open cases ({c['overdue_listed']} listed) "
             f"| {c['cases_overdue_s']:.2f} s (median of 3) | < 1 s | {ok(c['cases_overdue_s'] < 1)} |",
+            f"| the same for one member (`--member wbc-01`, {c['member_overdue_listed']} listed) "
+            f"| {c['member_overdue_s']:.2f} s (median of 3) | < 1 s | {ok(c['member_overdue_s'] < 1)} |",
         ]
     if r.history:
         h = r.history
@@ -640,13 +683,21 @@ def report(r: Results, sizes: Sizes) -> str:
             "",
             "## 2. Officer action round trip",
             "",
-            f"{x['n']} sequential `execute_update(consult_ip)` calls, round robin over the cases opened by the "
-            "intake runs (stage triage), from the benchmark's client: validator, handler, workflow task, history "
-            "write, update result.",
+            "Sequential `execute_update(consult_ip)` calls from the benchmark's client, with the worker idle: "
+            "validator, handler, workflow task, history write, update result. *Warm*: round robin over the 10 "
+            "newest cases, each already acted on once, so the worker holds them in its cache. *Cold*: the "
+            "oldest cases opened by the intake runs, evicted from the worker's cache "
+            "(`CONDUCT_WORKER_CACHED_CASES`, 500 here) by the thousands opened since, so the worker fetches and "
+            "replays each case's history before it can answer.",
             "",
-            f"p50 {x['p50_ms']:.0f} ms, p95 {x['p95_ms']:.0f} ms, p99 {x['p99_ms']:.0f} ms, max {x['max_ms']:.0f} ms "
-            f"({x['per_s']:.1f} actions/s one after another).",
+            "| | n | p50 ms | p95 ms | p99 ms | max ms |",
+            "|---|---|---|---|---|---|",
         ]
+        for label, row in (("warm (cached)", x), ("cold (replayed)", x["cold"])):
+            lines.append(
+                f"| {label} | {row['n']} | {row['p50_ms']:.0f} | {row['p95_ms']:.0f} | {row['p99_ms']:.0f} "
+                f"| {row['max_ms']:.0f} |"
+            )
     if r.escalation:
         e = r.escalation
         lines += [
@@ -698,7 +749,11 @@ def report(r: Results, sizes: Sizes) -> str:
             f"| SQLite (temporal.db + WAL) | {c['sqlite_mb']:.0f} MB |",
             f"| `conduct cases --overdue --json --as mo` | {c['cases_overdue_s']:.2f} s median of 3, max "
             f"{c['cases_overdue_max_s']:.2f} s; {c['overdue_listed']} cases listed |",
-            f"| of which CLI start-up (`conduct --help`) | {c['cli_help_s']:.2f} s |",
+            f"| `conduct cases --overdue --member wbc-01 --json --as mo` | {c['member_overdue_s']:.2f} s median "
+            f"of 3; {c['member_overdue_listed']} cases listed |",
+            f"| `conduct cases --overdue --as mo` (the table, {c['overdue_listed']} rows) | "
+            f"{c['table_overdue_s']:.2f} s median of 3 |",
+            f"| CLI start-up (`conduct --help`) | {c['cli_help_s']:.2f} s median of 3 |",
         ]
     if r.history:
         h = r.history
