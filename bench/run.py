@@ -736,7 +736,7 @@ def report(r: Results, sizes: Sizes) -> str:
             f"start, the path the web app takes) with {sizes.capacity_concurrency} in flight; one in "
             f"{round(1 / sizes.overdue_share)} received 7 weeks ago (assessment clock lapsed, escalated, "
             "`Overdue = true`), the rest received a minute ago (clocks due in 4 weeks). Measured after the worker "
-            "caught up (every case has its acknowledgement letter and the outbox stopped growing).",
+            "caught up (every acknowledgement and escalation letter written, and the worker idle for 2 s).",
             "",
             "| | |",
             "|---|---|",
