@@ -89,26 +89,23 @@ def test_compose_config_is_valid(tmp_path: Path) -> None:
     env_file = tmp_path / "dummy.env"
     env_file.write_text("".join(f"{name}=dummy-{name.lower()}\n" for name in sorted(REQUIRED)))
     env = {key: value for key, value in os.environ.items() if key not in _variables(COMPOSE.read_text())}
-    result = subprocess.run(
-        [*command, "--env-file", str(env_file), "-f", str(COMPOSE), "config", "-q"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=120,
-    )
+
+    def config() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*command, "--env-file", str(env_file), "-f", str(COMPOSE), "config", "-q"],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+            timeout=120,
+        )
+
+    result = config()
     assert result.returncode == 0, result.stderr
 
     # Without the secrets it refuses, naming what is missing.
     env_file.write_text("")
-    missing = subprocess.run(
-        [*command, "--env-file", str(env_file), "-f", str(COMPOSE), "config", "-q"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=120,
-    )
+    missing = config()
     assert missing.returncode != 0
     assert "set " in missing.stderr and ".env" in missing.stderr
 
