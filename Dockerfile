@@ -26,7 +26,8 @@ ENV PYTHONUNBUFFERED=1 \
 RUN groupadd --system --gid 10001 conduct \
     && useradd --system --uid 10001 --gid conduct --home-dir /app --no-create-home --shell /usr/sbin/nologin conduct \
     && mkdir -p /app /var/lib/conduct \
-    && chown conduct:conduct /var/lib/conduct
+    && chown conduct:conduct /var/lib/conduct \
+    && chmod 0700 /var/lib/conduct
 
 COPY --from=build /opt/venv /opt/venv
 # The letters (templates/letters/): outside the Python packages, so they are copied, and

@@ -20,8 +20,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 from pydantic import BaseModel
 
-from conduct.letters import LetterContext, LetterRequest, Recipient
-from conduct.vocabulary import ClockName, RecipientRole
+from conduct.letters import INFORMAL_ACTION_WORDS, LetterContext, LetterRequest, Recipient
+from conduct.vocabulary import AssessmentOutcome, ClockName, InformalAction, RecipientRole
 
 
 class RenderedLetter(BaseModel):
@@ -66,6 +66,15 @@ CLOCK_WORDS: dict[ClockName, tuple[str, str, str]] = {
         "send the written decision notice, with reasons, to all parties",
         "the Hearings appendix: within 14 days of the date of the hearing",
     ),
+}
+
+
+# The initial assessment decision (section 3), as "the Monitoring Officer has decided to ...".
+DECISION_WORDS: dict[AssessmentOutcome, str] = {
+    AssessmentOutcome.NO_ACTION: "take no action on the complaint",
+    AssessmentOutcome.INFORMAL: "resolve the complaint informally",
+    AssessmentOutcome.INVESTIGATE: "refer the complaint for investigation",
+    AssessmentOutcome.REFER: "refer the complaint to the county association of local councils",
 }
 
 
@@ -145,6 +154,59 @@ def salutation(recipient: Recipient) -> str:
     return councillor(recipient.name) if recipient.role in COUNCILLOR_ROLES else recipient.name.strip()
 
 
+def signing_council(letter: LetterContext) -> str:
+    """The council whose Monitoring Officer signs: for a parish case, the principal council's."""
+    return letter.signing_council_name.strip() or letter.council_name
+
+
+def informal_action(value: str) -> str:
+    """An informal-resolution action in section 5's words. Takes the action's value ("apology") or
+    the bare words older cases put in their letters ("advisory letter"); other text is kept."""
+    key = str(value).strip().lower().replace(" ", "_")
+    if key in {a.value for a in InformalAction}:
+        return INFORMAL_ACTION_WORDS[InformalAction(key)]
+    return str(value)
+
+
+# What the workflow put in an informal-outcome letter's items before `resolved` existed; letters
+# still in flight in older histories carry only these.
+_LEGACY_VERDICTS = {
+    "the complaint has been resolved informally.": True,
+    "the complaint has been not resolved by informal resolution.": False,
+}
+
+
+def informal_resolved(letter: LetterContext) -> bool | None:
+    """R5: did informal resolution resolve the complaint? None when the letter does not say."""
+    if letter.resolved is not None:
+        return letter.resolved
+    verdicts = {_LEGACY_VERDICTS.get(item.strip().lower()) for item in letter.items} - {None}
+    return verdicts.pop() if len(verdicts) == 1 else None
+
+
+def outcome_items(letter: LetterContext) -> list[str]:
+    """The items of an informal-outcome letter other than a legacy verdict line."""
+    return [item for item in letter.items if item.strip().lower() not in _LEGACY_VERDICTS]
+
+
+def group_leader_told(letter: LetterContext, recipient: Recipient) -> bool:
+    """R2: whether this subject member's Group Leader is informed (never when there is none, or
+    when the member is the leader)."""
+    return recipient.role == RecipientRole.SUBJECT_MEMBER and recipient.id in letter.group_leader_informed_for
+
+
+def decision_words(outcome: AssessmentOutcome | str | None) -> str:
+    if outcome is None:
+        return ""
+    value = AssessmentOutcome(outcome)
+    return DECISION_WORDS.get(value, value.value.replace("_", " "))
+
+
+def long_dates(values: Iterable[date]) -> str:
+    """``Friday 20 February 2026 and Monday 23 February 2026``."""
+    return join_words(long_date(d) for d in sorted(values))
+
+
 def upfirst(value: str) -> str:
     return value[:1].upper() + value[1:]
 
@@ -185,6 +247,9 @@ def letter_environment(templates_dir: Path) -> Environment:
     )
     env.filters.update(
         long_date=long_date,
+        long_dates=long_dates,
+        informal_action=informal_action,
+        decision_words=decision_words,
         join_words=join_words,
         councillor=councillor,
         councillors=councillors,
@@ -198,6 +263,10 @@ def letter_environment(templates_dir: Path) -> Environment:
         the_complaint=the_complaint,
         salutation=salutation,
         clock_words=clock_words,
+        signing_council=signing_council,
+        informal_resolved=informal_resolved,
+        outcome_items=outcome_items,
+        group_leader_told=group_leader_told,
         Role=RecipientRole,
     )
     return env

@@ -7,9 +7,11 @@
 - `SendGridBackend`: the SendGrid v3 mail/send API through the official `sendgrid` package.
 
 A backend that fails raises `MailTemporaryError` (try again later: timeouts, connection errors,
-SMTP 4xx, HTTP 429 and 5xx) or `MailPermanentError` (the same request will fail again: SMTP 5xx,
-other HTTP 4xx, a rejected configuration). The send_letter activity lets a temporary error fail
-the attempt, so Temporal retries it, and turns a permanent one into a non-retryable failure.
+SMTP 4xx, HTTP 408, 429 and 5xx) or `MailPermanentError` (the same request will fail again: SMTP
+5xx, other HTTP 4xx, a rejected configuration, an address or header the mail library refuses:
+`check_address` before any backend, `build_message` for the headers). The send_letter activity
+lets a temporary error fail the attempt, so Temporal retries it, and turns a permanent one into
+a non-retryable failure. Error messages never quote an address (`redact`).
 Every message carries its idempotency key (header, and SendGrid custom_args); SMTP messages also
 get a Message-ID derived from it, so a retry after a lost answer can be recognised downstream.
 """
@@ -25,6 +27,7 @@ import smtplib
 import ssl
 import tempfile
 from datetime import UTC, datetime
+from email.errors import MessageError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import default as DEFAULT_POLICY
@@ -33,8 +36,10 @@ from http import client as http_client
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+import email_validator
 from pydantic import BaseModel
 
+from conduct.private_files import private_dir
 from conduct.settings import Settings
 
 ATTACHMENT_NAME = "decision-notice.txt"
@@ -92,6 +97,27 @@ def redact(text: str) -> str:
     return _ADDRESS.sub("<address>", text)
 
 
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+
+
+def reason(exc: BaseException) -> str:
+    """An exception in a few words, for a failure message: its class and its text with any
+    address redacted and any quoted fragment (a library quoting the bad part of an address) cut."""
+    text = " ".join(_QUOTED.sub("'…'", redact(str(exc))).split())
+    text = text if len(text) <= 200 else text[:199] + "…"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def check_address(address: str, whose: str = "recipient's") -> None:
+    """Refuse for good an address no message can carry: what email_validator refuses, including a
+    non-ASCII local part (`josé@…`), which needs SMTPUTF8 that no relay here is assumed to offer
+    (the headers could not be written either). Raises MailPermanentError without the address."""
+    try:
+        email_validator.validate_email(address, check_deliverability=False, allow_smtputf8=False)
+    except email_validator.EmailNotValidError as exc:
+        raise MailPermanentError(f"the {whose} address is refused by the mail library: {reason(exc)}") from None
+
+
 def _short(body: object, limit: int = 300) -> str:
     """The provider's explanation on one line: SendGrid's error messages, else the raw text."""
     text = body.decode("utf-8", "replace") if isinstance(body, bytes | bytearray) else str(body or "")
@@ -116,13 +142,21 @@ def key_digest(key: str) -> str:
 
 
 def build_message(mail: OutgoingMail) -> EmailMessage:
-    """An RFC 5322 message: multipart/alternative text + HTML, plus the optional attachment."""
+    """An RFC 5322 message: multipart/alternative text + HTML, plus the optional attachment. An
+    address or header the email package refuses is a MailPermanentError (the same message would
+    be refused on every attempt); its text names neither the address nor the name."""
     digest = key_digest(mail.key)
     sender_name, sender_addr = parseaddr(_header(mail.sender))
     domain = sender_addr.rpartition("@")[2] or "conduct.invalid"
     message = EmailMessage()
-    message["From"] = Address(display_name=sender_name, addr_spec=sender_addr) if sender_name else sender_addr
-    message["To"] = Address(display_name=_header(mail.to_name), addr_spec=_header(mail.to))
+    try:
+        message["From"] = Address(display_name=sender_name, addr_spec=sender_addr) if sender_name else sender_addr
+    except (MessageError, ValueError, IndexError) as exc:
+        raise MailPermanentError(f"the sender's address is refused by the mail library: {reason(exc)}") from None
+    try:
+        message["To"] = Address(display_name=_header(mail.to_name), addr_spec=_header(mail.to))
+    except (MessageError, ValueError, IndexError) as exc:
+        raise MailPermanentError(f"the recipient's address is refused by the mail library: {reason(exc)}") from None
     message["Subject"] = _header(mail.subject)
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = f"<{digest[:40]}@{domain}>"
@@ -138,6 +172,14 @@ def build_message(mail: OutgoingMail) -> EmailMessage:
     return message
 
 
+def message_bytes(message: EmailMessage) -> bytes:
+    """The message on the wire; a header the policy cannot encode is refused for good."""
+    try:
+        return message.as_bytes(policy=DEFAULT_POLICY)
+    except (MessageError, UnicodeError) as exc:
+        raise MailPermanentError(f"the mail library cannot encode the message: {reason(exc)}") from None
+
+
 class OutboxBackend:
     """Writes each message to ``<directory>/<reference>-<sha256(key)[:32]>.eml``."""
 
@@ -149,8 +191,8 @@ class OutboxBackend:
         return self.directory / f"{reference}-{key_digest(mail.key)[:32]}.eml"
 
     def send(self, message: OutgoingMail) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        data = build_message(message).as_bytes(policy=DEFAULT_POLICY)
+        private_dir(self.directory)  # letters are personal data; mkstemp makes each file 0600
+        data = message_bytes(build_message(message))
         target = self.path_for(message)
         fd, temp = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".eml.tmp")
         try:

@@ -305,8 +305,15 @@ class System:
 # ----------------------------------------------------------------------------- measurements
 
 
-def sign(body: bytes) -> str:
-    return "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
+def signed(body: bytes, key: str) -> dict[str, str]:
+    """The webhook's headers: the HMAC covers "{timestamp}.{Idempotency-Key}.{raw body}"."""
+    timestamp = str(int(time.time()))
+    message = f"{timestamp}.{key}.".encode() + body
+    return {
+        "X-Conduct-Timestamp": timestamp,
+        "X-Conduct-Signature": "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), message, hashlib.sha256).hexdigest(),
+        "Idempotency-Key": key,
+    }
 
 
 def api_body(i: int) -> bytes:
@@ -337,11 +344,7 @@ async def measure_intake(system: System, n: int, concurrency: int, references: l
 
         async def post(i: int) -> None:
             body = api_body(i)
-            headers = {
-                "content-type": "application/json",
-                "X-Conduct-Signature": sign(body),
-                "Idempotency-Key": f"bench-{uuid.uuid4()}",
-            }
+            headers = {"content-type": "application/json", **signed(body, f"bench-{uuid.uuid4()}")}
             response = await http.post(url, content=body, headers=headers)
             if response.status_code != 201:
                 raise RuntimeError(f"{response.status_code}: {response.text[:200]}")
@@ -560,7 +563,8 @@ async def measure_history(system: System) -> dict[str, Any]:
     t0 = time.perf_counter()
     for name, payload in steps:
         await handle.execute_update(name, payload, result_type=ActionResult)
-    state = await asyncio.wait_for(handle.result(), 60)
+    await asyncio.wait_for(handle.result(), 60)
+    state = await handle.query("status", result_type=CaseState)
     elapsed = time.perf_counter() - t0
     history = await handle.fetch_history()
     kinds: dict[str, int] = {}

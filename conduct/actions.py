@@ -5,9 +5,11 @@ against the roster snapshot the case was opened with.
 """
 
 from datetime import date
+from enum import StrEnum
 
 from pydantic import BaseModel, Field, model_validator
 
+from conduct.roster import Roster
 from conduct.vocabulary import (
     AssessmentOutcome,
     ClockName,
@@ -19,6 +21,64 @@ from conduct.vocabulary import (
 )
 
 Text = str
+
+
+class Action(StrEnum):
+    """Every officer action, by the name of its workflow update (the CLI spells it with hyphens)."""
+
+    TRIAGE = "triage"
+    REQUEST_INFO = "request_info"
+    INFO_RECEIVED = "info_received"
+    CONSULT_IP = "consult_ip"
+    ASSESS = "assess"
+    INFORMAL_OUTCOME = "informal_outcome"
+    APPOINT_INVESTIGATOR = "appoint_investigator"
+    DRAFT_REPORT = "draft_report"
+    COMMENT = "comment"
+    FINAL_REPORT = "final_report"
+    SCHEDULE_HEARING = "schedule_hearing"
+    ADJOURN_HEARING = "adjourn_hearing"
+    HEARING_OUTCOME = "hearing_outcome"
+    ISSUE_NOTICE = "issue_notice"
+    WITHDRAW = "withdraw"
+    WITHDRAWAL_DECISION = "withdrawal_decision"
+    STOP_CLOCK = "stop_clock"
+    RESTART_CLOCK = "restart_clock"
+    LINK = "link"
+    UPDATE_ROSTER = "update_roster"
+
+    @property
+    def command(self) -> str:
+        return self.value.replace("_", "-")
+
+
+# What each action records, for "an assessment is already being recorded".
+RECORDS: dict[Action, str] = {
+    Action.TRIAGE: "a triage decision",
+    Action.REQUEST_INFO: "a request for information",
+    Action.INFO_RECEIVED: "the receipt of information",
+    Action.CONSULT_IP: "an Independent Person's view",
+    Action.ASSESS: "an assessment",
+    Action.INFORMAL_OUTCOME: "an informal resolution outcome",
+    Action.APPOINT_INVESTIGATOR: "an appointment",
+    Action.DRAFT_REPORT: "a draft report",
+    Action.COMMENT: "a comment",
+    Action.FINAL_REPORT: "a final report",
+    Action.SCHEDULE_HEARING: "a hearing date",
+    Action.ADJOURN_HEARING: "an adjournment",
+    Action.HEARING_OUTCOME: "a hearing outcome",
+    Action.ISSUE_NOTICE: "a decision notice",
+    Action.WITHDRAW: "a withdrawal",
+    Action.WITHDRAWAL_DECISION: "a withdrawal decision",
+    Action.STOP_CLOCK: "a clock stop",
+    Action.RESTART_CLOCK: "a clock restart",
+    Action.LINK: "a link",
+    Action.UPDATE_ROSTER: "a roster change",
+}
+
+# Actions that move the procedure (stage, clocks, decisions): one at a time per case. The rest
+# (an IP's view, a link) only wait their turn.
+MOVING: frozenset[Action] = frozenset(Action) - {Action.CONSULT_IP, Action.LINK}
 
 
 class OfficerAction(BaseModel):
@@ -150,6 +210,14 @@ class WithdrawalDecision(OfficerAction):
 
 class Link(OfficerAction):
     other_reference: str = Field(pattern=r"^[A-Z]{2,6}-\d{4}-\d{4,}$")
+
+
+class UpdateRoster(OfficerAction):
+    """Gives an open case the roster in force (new officers, IPs, members); the facts fixed at
+    receipt (the subject's group and council) stay as they were."""
+
+    roster: Roster
+    reason: Text = Field(min_length=1)
 
 
 class ActionResult(BaseModel):

@@ -73,9 +73,62 @@ class Addressees:
             return self.investigator() or self.officers(Role.MONITORING_OFFICER)
         return self.officers(role)
 
+    def group_leader_informed_for(self) -> list[str]:
+        """R2: the subject members whose Group Leader is informed (what `group_leaders` writes to)."""
+        return [member for member, leader in self._group_leaders_of_subjects() if leader is not None]
+
+    def group_leader_exemption(self) -> str | None:
+        """Why R2's step "inform the Group Leader" does not apply, for the timeline; None when every
+        subject member's Group Leader is informed. A subject who leads their group, or who has no
+        Group Leader (an Independent), has nobody to be told."""
+        reasons = []
+        for member_id, leader in self._group_leaders_of_subjects():
+            if leader is not None:
+                continue
+            member = self.roster.member(member_id)
+            name = f"Councillor {member.name}" if member else member_id
+            group = self.case.subject_groups.get(member_id, "")
+            led_by = self.roster.group_leader(self.case.council, group)
+            if led_by is not None and led_by.id == member_id:
+                reasons.append(f"{name} is the Leader of the {group} group")
+            elif led_by is not None:
+                reasons.append(f"{name}'s Group Leader, Councillor {led_by.name}, is also a subject of the complaint")
+            else:
+                reasons.append(f"{name} ({group or 'no group'}) has no Group Leader")
+        return "; ".join(reasons) or None
+
+    def _group_leaders_of_subjects(self) -> list[tuple[str, str | None]]:
+        """Each subject member with the id of the Group Leader to inform, or None."""
+        out: list[tuple[str, str | None]] = []
+        for member_id in self.case.subject_members:
+            group = self.case.subject_groups.get(member_id)
+            leader = self.roster.group_leader(self.case.council, group) if group else None
+            told = leader is not None and leader.id not in self.case.subject_members
+            out.append((member_id, leader.id if leader is not None and told else None))
+        return out
+
     def committee_chair(self) -> list[Recipient]:
+        """R6: the chair of the hearing council's standards committee; the vice-chair when the chair
+        is a subject of the complaint (nobody when both are, or there is no vice-chair). The chair
+        is recognised as a subject by e-mail address, as the roster gives a chair as a contact."""
         council = self.roster.council(self.case.hearing_council)
-        return _to(council.committee_chair if council else None, RecipientRole.COMMITTEE_CHAIR, "chair")
+        if council is None:
+            return []
+        subjects = {m.email.strip().lower() for m in map(self.roster.member, self.case.subject_members) if m}
+
+        def free(contact: Contact | None) -> bool:
+            return contact is not None and contact.email.strip().lower() not in subjects
+
+        if free(council.committee_chair):
+            return _to(council.committee_chair, RecipientRole.COMMITTEE_CHAIR, "chair")
+        if free(council.vice_chair):
+            return _to(council.vice_chair, RecipientRole.COMMITTEE_CHAIR, "vice-chair")
+        return []
+
+    def signing_council_name(self) -> str:
+        """Whose Monitoring Officer signs the letters: the hearing council's (a parish's principal)."""
+        council = self.roster.council(self.case.hearing_council) or self.roster.council(self.case.council)
+        return council.name if council else self.case.council
 
     def parish_clerk(self) -> list[Recipient]:
         council = self.roster.council(self.case.council)

@@ -3,7 +3,7 @@ case register mirrors."""
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from conduct.deadline import Deadline, Pause
 from conduct.intake import ComplaintIntake
@@ -35,6 +35,7 @@ class Clock(BaseModel):
     reminded: bool = False
     lapsed: bool = False
     paused_since: datetime | None = None
+    escalated_at: datetime | None = Field(default=None, description="the last escalation while lapsed")
     pauses: list[Pause] = []
     note: str = ""
     deadline: Deadline = Field(description="the activity's computation, with its inputs")
@@ -162,8 +163,14 @@ class CaseState(BaseModel):
     withdrawal: Withdrawal | None = None
     linked: list[str] = Field(default=[], description="R14: references considered together")
     clocks: dict[ClockName, Clock] = {}
-    overdue: bool = False
     timeline: list[TimelineEntry] = []
     letters: list[LetterRecord] = []
     delivery_failures: list[DeliveryFailure] = []
     allowed: list[str] = Field(default=[], description="officer actions allowed now, with who may take them")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def overdue(self) -> bool:
+        """Derived, never stored: a clock that lapsed and is still waiting (a stopped or met
+        clock is not overdue)."""
+        return any(c.state is ClockState.LAPSED for c in self.clocks.values())

@@ -1,24 +1,46 @@
 """Encryption of Temporal payloads: complainant data in workflow history is ciphertext.
 
 AES-256-GCM with a fresh 96-bit nonce per payload; the key id travels in the payload's metadata
-so keys can rotate: the first configured key encrypts, every configured key decrypts. Payloads
-written before encryption was switched on (no key id) pass through unchanged, so old histories
-still replay. Search attributes and workflow ids are not payloads: keep personal data out of
-them.
+so keys can rotate: the first configured key encrypts, every configured key decrypts. Search
+attributes and workflow ids are not payloads: keep personal data out of them.
+
+Payloads in clear: the servers' codec (`PlaintextPolicy`, CONDUCT_REFUSE_PLAINTEXT) refuses them,
+because anything sent in clear came from outside the servers (say a bare `temporal workflow
+update execute --input '{...}'`). Only the workflows listed as recorded before encryption
+(CONDUCT_PLAINTEXT_CASES) may still hold them. The codec learns the workflow from the SDK's
+serialization context. A refused payload is not raised as an error: that would fail the workflow
+task and leave the case stuck retrying it. It is swapped for a payload of an encoding no converter
+reads (`REFUSED_ENCODING`), so the SDK turns it down where it would turn down any undecodable
+input: an update is rejected before it enters history, a signal is dropped, a query fails, and a
+workflow started that way fails at once. The SDK's own plaintext (patch markers) never reaches a
+codec. The codec endpoint for the UI shows payloads in clear as they are (no policy).
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import os
 from collections.abc import Iterable, Sequence
+from typing import Any, Self
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
-from temporalio.converter import PayloadCodec
+from temporalio.contrib.pydantic import PydanticPayloadConverter
+from temporalio.converter import (
+    ActivitySerializationContext,
+    EncodingPayloadConverter,
+    PayloadCodec,
+    SerializationContext,
+    WithSerializationContext,
+    WorkflowSerializationContext,
+)
+from temporalio.exceptions import ApplicationError
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
+REFUSED_ENCODING = b"refused/plaintext-payload-on-an-encrypted-case"
+COMPLAINT_PREFIX = "complaint-"
 
 
 class KeyError_(ValueError):
@@ -46,12 +68,100 @@ def new_key_spec(key_id: str) -> str:
     return f"{key_id}:{base64.b64encode(AESGCM.generate_key(bit_length=256)).decode()}"
 
 
-class EncryptionCodec(PayloadCodec):
-    def __init__(self, keys: dict[str, bytes]) -> None:
+@dataclasses.dataclass(frozen=True)
+class PlaintextPolicy:
+    """Whether payloads in clear are refused, and the workflows recorded before encryption whose
+    payloads may be in clear (workflow ids, or case references such as WBC-2026-0001)."""
+
+    refuse: bool = True
+    recorded_before_encryption: frozenset[str] = frozenset()
+
+    def allows(self, workflow_id: str | None) -> bool:
+        if not self.refuse:
+            return True
+        if not workflow_id:
+            return False  # no case known: refuse
+        allowed = self.recorded_before_encryption
+        return workflow_id in allowed or workflow_id.removeprefix(COMPLAINT_PREFIX) in allowed
+
+    @classmethod
+    def of(cls, refuse: bool, cases: Iterable[str] = ()) -> PlaintextPolicy:
+        return cls(refuse, frozenset(c.strip() for c in cases if c.strip()))
+
+
+def _workflow_of(context: SerializationContext | None) -> str | None:
+    if isinstance(context, WorkflowSerializationContext):
+        return context.workflow_id
+    if isinstance(context, ActivitySerializationContext):
+        return context.workflow_id
+    return None
+
+
+def refused_payload() -> Payload:
+    """What a refused payload in clear becomes: no converter reads it, so the SDK refuses the input."""
+    return Payload(metadata={"encoding": REFUSED_ENCODING})
+
+
+PLAINTEXT_REFUSED = (
+    "refused: this input arrived in clear, not encrypted with the council's keys; officers act through "
+    "`conduct`, whose servers encrypt"
+)
+
+
+class _RefusedPlaintextConverter(EncodingPayloadConverter):
+    """Reads a refused payload as an ApplicationError of its own type, which the SDK does not wrap:
+    an update is rejected with it (the type stays readable in history, the text is encrypted)."""
+
+    @property
+    def encoding(self) -> str:
+        return REFUSED_ENCODING.decode()
+
+    def to_payload(self, value: Any) -> Payload | None:
+        return None
+
+    def from_payload(self, payload: Payload, type_hint: type | None = None) -> Any:
+        raise ApplicationError(PLAINTEXT_REFUSED, type="PlaintextRefused", non_retryable=True)
+
+
+class PayloadConverter(PydanticPayloadConverter):
+    """The project's pydantic converter, which also names a refused payload in clear for what it is."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._set_converters(*self.converters.values(), _RefusedPlaintextConverter())
+
+
+class EncryptionCodec(PayloadCodec, WithSerializationContext):
+    def __init__(
+        self,
+        keys: dict[str, bytes],
+        plaintext: PlaintextPolicy | None = None,
+        *,
+        workflow_id: str | None = None,
+    ) -> None:
+        """`plaintext`: the servers pass their policy (refuse payloads in clear); the default,
+        None, lets them through (the codec endpoint, which shows old histories as they are)."""
         if not keys:
             raise KeyError_("no encryption key configured")
+        self._keys = keys
         self._active = next(iter(keys))
         self._ciphers = {key_id: AESGCM(key) for key_id, key in keys.items()}
+        self._plaintext = plaintext or PlaintextPolicy(refuse=False)
+        self._workflow_id = workflow_id
+        self._plaintext_allowed = self._plaintext.allows(workflow_id)
+
+    def with_context(self, context: SerializationContext) -> Self:
+        """A copy that knows the workflow whose payloads it decodes (the SDK calls this per operation)."""
+        if not self._plaintext.refuse:
+            return self
+        workflow_id = _workflow_of(context)
+        if workflow_id == self._workflow_id:
+            return self
+        copy = type(self).__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy._workflow_id = workflow_id
+        copy._plaintext_allowed = self._plaintext.allows(workflow_id)
+        return copy
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         cipher = self._ciphers[self._active]
@@ -71,7 +181,8 @@ class EncryptionCodec(PayloadCodec):
 
     def _decode_one(self, payload: Payload) -> Payload:
         if payload.metadata.get("encoding") != ENCODING:
-            return payload  # written before encryption was on
+            # In clear: written before encryption was on, or sent by someone without the keys.
+            return payload if self._plaintext_allowed else refused_payload()
         key_id = payload.metadata.get(KEY_ID, b"").decode()
         cipher = self._ciphers.get(key_id)
         if cipher is None:

@@ -1,19 +1,30 @@
-"""A complaint as it arrives, from the web form or the webhook."""
+"""A complaint as it arrives, from the web form or the webhook.
+
+These models are the workflow's input and stay in its history for as long as the case is open
+(a year or more), so they only describe: unknown fields are ignored, addresses are plain text,
+and the rules a complaint must meet are checked where it enters (starter/web/forms.py
+`check_answers`, for the form and the webhook alike). A rule tightened later must not make an
+open case's history unreadable.
+"""
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, EmailStr, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from conduct.procedure import ProcedureSettings
 from conduct.roster import Roster
 from conduct.vocabulary import ComplainantType, Provision
 
 
-class Complainant(BaseModel):
-    name: str = Field(default="", max_length=200, description="empty for an anonymous complaint")
-    email: EmailStr | None = None
-    address: str = Field(default="", max_length=500)
-    phone: str = Field(default="", max_length=40)
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Complainant(_Lenient):
+    name: str = Field(default="", description="empty for an anonymous complaint")
+    email: str | None = Field(default=None, description="checked on entry (conduct.email_address)")
+    address: str = ""
+    phone: str = ""
     type: ComplainantType = ComplainantType.PUBLIC
     member_id: str | None = Field(default=None, description="roster id when the complainant is a councillor")
 
@@ -22,28 +33,22 @@ class Complainant(BaseModel):
         return not self.name.strip()
 
 
-class ComplaintIntake(BaseModel):
+class ComplaintIntake(_Lenient):
     complainant: Complainant
     council: str
-    subject_members: list[str] = Field(min_length=1)
-    conduct_dates: list[date] = Field(min_length=1)
-    provisions: list[Provision] = Field(min_length=1)
-    description: str = Field(min_length=20, max_length=20_000)
+    subject_members: list[str] = Field(description="at least one, all of `council` (checked on entry)")
+    conduct_dates: list[date] = Field(description="at least one, none in the future (checked on entry)")
+    provisions: list[Provision]
+    description: str
     confidential: bool = False
-    confidentiality_reason: str = Field(default="", max_length=2_000)
+    confidentiality_reason: str = Field(default="", description="given whenever `confidential` (checked on entry)")
     evidence: list[str] = Field(default=[], description="stored file names of uploaded evidence")
 
-    @model_validator(mode="after")
-    def _reason_with_confidentiality(self) -> "ComplaintIntake":
-        if self.confidential and not self.confidentiality_reason.strip():
-            raise ValueError("a request for confidentiality needs a reason")
-        return self
 
-
-class StartComplaint(BaseModel):
+class StartComplaint(_Lenient):
     """The workflow's single input: the complaint plus the snapshots it is judged against."""
 
-    reference: str = Field(pattern=r"^[A-Z]{2,6}-\d{4}-\d{4,}$")
+    reference: str = Field(description="e.g. WBC-2026-0007 (made by conduct.intake_keys)")
     received_at: datetime
     intake: ComplaintIntake
     roster: Roster

@@ -5,10 +5,11 @@ Each template name is a file pair under templates/letters/ (NAME.txt.j2 and NAME
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
-from conduct.vocabulary import ClockName, RecipientRole
+from conduct.vocabulary import AssessmentOutcome, ClockName, InformalAction, RecipientRole
 
 
 class LetterTemplate(StrEnum):
@@ -41,8 +42,13 @@ class LetterTemplate(StrEnum):
 
 
 class Recipient(BaseModel):
+    """Travels in history (letter activities' input): lenient, and the address is the roster's or
+    the complainant's as checked on entry, not checked again."""
+
+    model_config = ConfigDict(extra="ignore")
+
     name: str
-    email: EmailStr
+    email: str
     role: RecipientRole
     id: str = Field(default="", description="roster id, or 'complainant'")
 
@@ -67,6 +73,38 @@ class LetterContext(BaseModel):
     clock_due: date | None = None
     clock_rule: str = ""
     assessment_due: date | None = None
+    conduct_dates: list[date] = Field(default=[], description="when the conduct complained of took place")
+    confidentiality_requested: bool = Field(
+        default=False, description="the complainant asked for their identity to be kept confidential"
+    )
+    signing_council_name: str = Field(
+        default="", description="whose Monitoring Officer signs: a parish's principal council; empty: council_name"
+    )
+    resolved: bool | None = Field(default=None, description="R5: whether informal resolution resolved the complaint")
+    group_leader_informed_for: list[str] = Field(
+        default=[], description="R2: ids of the subject members whose Group Leader is (or will be) informed"
+    )
+    assessment_outcome: AssessmentOutcome | None = Field(
+        default=None, description="the initial assessment decision, once made"
+    )
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Fields left at their default are left out: a letter request is written into history
+        once per recipient, and the defaults come back on reading (so `resolved=False` stays)."""
+        fields = type(self).model_fields
+        return {k: v for k, v in handler(self).items() if fields[k].is_required() or v != fields[k].get_default()}
+
+
+# R5 (section 5): the courses of action for informal resolution, in the procedure's words, as
+# what the Monitoring Officer will do ("The Monitoring Officer will: ...").
+INFORMAL_ACTION_WORDS: dict[InformalAction, str] = {
+    InformalAction.TRAINING: "provide further training and guidance to the Subject Member",
+    InformalAction.MEDIATION: "mediate between the Complainant and the Subject Member",
+    InformalAction.APOLOGY: "require the Subject Member to write a personal apology to the Complainant",
+    InformalAction.ADVISORY_LETTER: "write an advisory letter to the Subject Member",
+    InformalAction.OTHER: "take such other action as the Monitoring Officer and the Independent Person have agreed",
+}
 
 
 class LetterRequest(BaseModel):

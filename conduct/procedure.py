@@ -77,6 +77,7 @@ RESPONSIBLE_ROLE: dict[ClockName, Role] = {
 class ProcedureSettings(BaseModel):
     clocks: dict[ClockName, ClockRule] = Field(default_factory=default_clocks)
     reminder_working_days: int = Field(default=5, ge=0, description="reminder this many working days before a due date")
+    escalation_repeat_days: int = Field(default=7, gt=0, description="a lapsed clock escalates again this often")
     informal_review_days: int = Field(default=28, gt=0, description="R5: days between review reminders to the MO")
     hearing_notice_working_days: int = Field(default=10, ge=0, description="notice below this is warned about")
     time_bar_months: int = Field(default=6, gt=0, description="R4: conduct older than this is flagged")

@@ -1,9 +1,15 @@
 """The case register: a SQL mirror of every complaint, its parties, decisions, clocks and letters.
 
 SQLAlchemy 2 with portable SQL (SQLite by default, PostgreSQL in production). The workflow is
-the source of truth; `sync_case` upserts the register from a CaseState and can be repeated
-any number of times. Each public function is one transaction and commits it; pass a session
-with no pending work, or an Engine (a session is then opened and closed for the call).
+the source of truth; `sync_case` upserts the register from a `conduct.projection.CaseSync` (the
+small projection the workflow sends) and can be repeated any number of times. Writes are ordered
+by the case's revision, never by timestamps: a lower revision never overwrites a higher one (the
+check and the write are one conditional UPDATE, so two concurrent syncs cannot both win).
+Each public function is one transaction and commits it; pass a session with no pending work, or
+an Engine (a session is then opened and closed for the call).
+
+Letters are claimed before they are sent (`claim_letter`: a `sending` row, committed on its own),
+then marked sent with their receipt (`mark_letter_sent`); see activities/notifications.py.
 
 `ReferenceRequest` is the input of a register activity; `PublishNotice` lives in
 conduct.notice so that the workflow never imports SQLAlchemy. `PublishNotice` is re-exported here.
@@ -44,13 +50,10 @@ from sqlalchemy.pool import StaticPool
 from conduct.case import CaseState
 from conduct.letters import LetterReceipt
 from conduct.notice import PublishNotice  # noqa: F401  (re-exported for the register's callers)
+from conduct.private_files import ensure_private_file
+from conduct.projection import CaseSync, case_sync
 from conduct.roster import Roster
-from conduct.vocabulary import (
-    GROUND_TITLES,
-    SANCTION_TITLES,
-    RecipientRole,
-    Stage,
-)
+from conduct.vocabulary import RecipientRole
 
 T = TypeVar("T")
 
@@ -108,6 +111,9 @@ class ComplaintRow(Base):
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
     published: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(comment="time of the latest event of the case")
+    revision: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0", comment="the workflow's revision of the last sync written"
+    )
 
 
 class PartyRow(Base):
@@ -147,6 +153,9 @@ class ClockRow(Base):
     met_on: Mapped[date | None] = mapped_column(Date)
 
 
+SENDING, SENT, FAILED = "sending", "sent", "failed"
+
+
 class NotificationRow(Base):
     __tablename__ = "notifications"
 
@@ -157,7 +166,10 @@ class NotificationRow(Base):
     to: Mapped[str] = mapped_column(String(320))
     role: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(String(500), default="")
-    sent_at: Mapped[datetime]
+    sent_at: Mapped[datetime]  # when sent; while `sending`, when it was claimed
+    status: Mapped[str] = mapped_column(
+        String(10), default=SENT, server_default=SENT, comment="sending (claimed), sent, or failed (refused for good)"
+    )
 
 
 class ReferenceCounterRow(Base):
@@ -186,7 +198,7 @@ def _is_memory(database: str | None) -> bool:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`. SQLite: usable from threads, WAL journal, foreign keys on, waits
-    up to 30 s for a lock; the database file's folder is created if needed."""
+    up to 30 s for a lock; the database file (0600) and its folder (0700) are created if needed."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         kwargs.setdefault("pool_pre_ping", True)
@@ -196,8 +208,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     connect_args = {"check_same_thread": False, "timeout": 30, **kwargs.pop("connect_args", {})}
     if memory:
         kwargs.setdefault("poolclass", StaticPool)
-    elif parsed.database:
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    elif parsed.database and not parsed.database.startswith("file:"):
+        # Made 0600 (in a 0700 folder) before SQLite opens it: its -wal and -shm files take its mode.
+        ensure_private_file(Path(parsed.database).expanduser())
     engine = create_engine(parsed, connect_args=connect_args, **kwargs)
 
     @event.listens_for(engine, "connect")
@@ -283,115 +296,28 @@ def _transaction(bind: Bind, work: Callable[[Session], T]) -> T:
 # ----------------------------------------------------------------------------- sync_case
 
 
-def _words(value: str) -> str:
-    return str(value).replace("_", " ")
-
-
-def _last_event(state: CaseState, *events: str, stage: Stage | None = None) -> Any:
-    """The latest timeline entry with one of `events` (or, failing that, recorded in `stage`)."""
-    for entry in reversed(state.timeline):
-        if entry.event in events:
-            return entry
-    if stage is not None:
-        for entry in reversed(state.timeline):
-            if entry.stage is stage:
-                return entry
-    return None
-
-
-def _updated_at(state: CaseState) -> datetime:
-    moments = [state.received_at, *(e.at for e in state.timeline)]
-    if state.closed_at:
-        moments.append(state.closed_at)
-    return max(m.astimezone(UTC) for m in moments)
-
-
-def _parties(state: CaseState, roster: Roster | None) -> dict[tuple[str, str], dict[str, Any]]:
-    parties: dict[tuple[str, str], dict[str, Any]] = {}
-    complainant = state.intake.complainant
-    parties[(RecipientRole.COMPLAINANT.value, "complainant")] = {
-        "name": complainant.name,
-        "email": str(complainant.email) if complainant.email else None,
+def _parties(sync: CaseSync, roster: Roster | None) -> dict[tuple[str, str], dict[str, Any]]:
+    parties: dict[tuple[str, str], dict[str, Any]] = {
+        (RecipientRole.COMPLAINANT.value, "complainant"): {
+            "name": sync.complainant.name,
+            "email": sync.complainant.email or None,
+        }
     }
-
-    def add(role: RecipientRole, party_id: str | None, person: Any) -> None:
-        if party_id:
-            parties[(role.value, party_id)] = {
-                "name": getattr(person, "name", None),
-                "email": str(person.email) if person is not None else None,
-            }
-
-    for member_id in state.subject_members:
-        add(RecipientRole.SUBJECT_MEMBER, member_id, roster.member(member_id) if roster else None)
-    if state.investigator:
-        add(
-            RecipientRole.INVESTIGATING_OFFICER,
-            state.investigator,
-            roster.officer(state.investigator) if roster else None,
-        )
-    ips = [c.ip for c in state.consultations]
-    ips += [state.subject_ip] if state.subject_ip else []
-    ips += [state.hearing.ip] if state.hearing else []
-    ips += [state.withdrawal.ip] if state.withdrawal and state.withdrawal.ip else []
-    for ip in ips:
-        add(RecipientRole.INDEPENDENT_PERSON, ip, roster.independent_person(ip) if roster else None)
+    lookup: dict[RecipientRole, Callable[[str], Any]] = {}
+    if roster is not None:
+        lookup = {
+            RecipientRole.SUBJECT_MEMBER: roster.member,
+            RecipientRole.INVESTIGATING_OFFICER: roster.officer,
+            RecipientRole.INDEPENDENT_PERSON: roster.independent_person,
+        }
+    for party in sync.parties:
+        find = lookup.get(party.role)
+        person = find(party.id) if find else None
+        parties[(party.role.value, party.id)] = {
+            "name": getattr(person, "name", None),
+            "email": str(person.email) if person is not None and getattr(person, "email", None) else None,
+        }
     return parties
-
-
-def _decisions(state: CaseState) -> dict[tuple[str, datetime], dict[str, Any]]:
-    decisions: dict[tuple[str, datetime], dict[str, Any]] = {}
-
-    def add(kind: str, at: datetime, summary: str, officer: str | None) -> None:
-        decisions[(kind, at.astimezone(UTC))] = {"summary": summary.strip(), "officer": officer}
-
-    if state.subject_notified is not None:
-        entry = _last_event(state, "triage")
-        if state.subject_notified:
-            summary = "The subject member is notified of the complaint."
-        else:
-            summary = f"Notice to the subject member withheld: {state.notice_withheld_reason}"
-        add("triage", entry.at if entry else state.received_at, summary, entry.officer if entry else None)
-
-    if state.assessment:
-        a = state.assessment
-        parts = [f"Outcome: {_words(a.outcome)}."]
-        if a.grounds:
-            parts.append("Grounds: " + "; ".join(GROUND_TITLES[g] for g in a.grounds) + ".")
-        if a.actions:
-            parts.append("Actions: " + ", ".join(_words(x) for x in a.actions) + ".")
-        parts.append(a.reasons)
-        add("assessment", a.at, " ".join(parts), a.officer)
-
-    if state.informal_resolved is not None:
-        entry = _last_event(
-            state,
-            "informal_outcome",
-            "informal_resolved",
-            "informal_failed",
-            "informal_resolution",
-            stage=Stage.INFORMAL_RESOLUTION,
-        )
-        at = entry.at if entry else (state.closed_at or state.received_at)
-        verdict = "Resolved informally." if state.informal_resolved else "Not resolved informally."
-        add("informal_outcome", at, f"{verdict} {state.informal_outcome_text}", entry.officer if entry else None)
-
-    if state.final_report:
-        r = state.final_report
-        finding = _words(r.finding) if r.finding else "none recorded"
-        add("final_report", r.at, f"Finding: {finding}. {r.text}", r.officer)
-
-    if state.hearing_outcome:
-        h = state.hearing_outcome
-        sanctions = "; ".join(SANCTION_TITLES[s] for s in h.sanctions) or "none"
-        add("hearing_outcome", h.at, f"Finding: {_words(h.finding)}. Sanctions: {sanctions}. {h.reasons}", h.officer)
-
-    if state.withdrawal and state.withdrawal.decision:
-        w = state.withdrawal
-        entry = _last_event(state, "withdrawal_decision", "withdrawal_decided", "withdrawal")
-        at = entry.at if entry else (state.closed_at or w.requested_at)
-        summary = f"Decision on withdrawal: {w.decision}. Independent Person's view: {w.ip_view or 'not recorded'}"
-        add("withdrawal", at, summary, entry.officer if entry else None)
-    return decisions
 
 
 def _mirror(
@@ -419,43 +345,57 @@ def _mirror(
         session.delete(row)
 
 
-def _sync(session: Session, state: CaseState, roster: Roster | None) -> bool:
-    reference = state.reference
-    updated_at = _updated_at(state)
-    row = session.get(ComplaintRow, reference)
-    if row is not None and row.updated_at > updated_at:
-        return False  # an older state than the one on record: ignore it
+def _claim_row(session: Session, sync: CaseSync, values: dict[str, Any]) -> bool | None:
+    """Write the complaint row if `sync` is not older than the one on record, in one conditional
+    UPDATE (it takes the row's write lock before it compares, so concurrent syncs queue and the
+    loser compares against the winner's revision). Older: a lower revision, or (for inputs from
+    before revisions, all at 0) the same revision with an earlier latest event. True: updated;
+    False: stale, nothing written; None: no row yet."""
+    table = ComplaintRow.__table__
+    newer = (table.c.revision < sync.revision) | (
+        (table.c.revision == sync.revision) & (table.c.updated_at <= sync.updated_at)
+    )
+    result = session.execute(
+        update(table).where(table.c.reference == sync.reference, newer).values(revision=sync.revision, **values)
+    )
+    if result.rowcount:
+        if sync.published:  # publication is never undone by a sync
+            session.execute(update(table).where(table.c.reference == sync.reference).values(published=True))
+        return True
+    exists = session.scalar(select(table.c.reference).where(table.c.reference == sync.reference))
+    return False if exists is not None else None
+
+
+def _sync(session: Session, sync: CaseSync, roster: Roster | None) -> bool:
+    reference = sync.reference
     values: dict[str, Any] = {
-        "workflow_id": state.workflow_id,
-        "council": state.council,
-        "hearing_council": state.hearing_council,
-        "stage": state.stage.value,
-        "outcome": state.outcome.value if state.outcome else None,
-        "received_at": state.received_at,
-        "closed_at": state.closed_at,
-        "overdue": state.overdue,
-        "subject_members": list(state.subject_members),
-        "subject_groups": dict(state.subject_groups),
-        "complainant_type": state.intake.complainant.type.value,
-        "confidential": state.intake.confidential,
-        "updated_at": updated_at,
+        "workflow_id": sync.workflow_id,
+        "council": sync.council,
+        "hearing_council": sync.hearing_council,
+        "stage": sync.stage.value,
+        "outcome": sync.outcome.value if sync.outcome else None,
+        "received_at": sync.received_at,
+        "closed_at": sync.closed_at,
+        "overdue": sync.overdue,
+        "subject_members": list(sync.subject_members),
+        "subject_groups": dict(sync.subject_groups),
+        "complainant_type": sync.complainant.type,
+        "confidential": sync.confidential,
+        "updated_at": sync.updated_at.astimezone(UTC),
     }
-    if row is None:
-        session.add(ComplaintRow(reference=reference, published=state.published, **values))
-        session.flush()
-    else:
-        for field, value in values.items():
-            if getattr(row, field) != value:
-                setattr(row, field, value)
-        if state.published and not row.published:
-            row.published = True  # publication is never undone by a sync
+    written = _claim_row(session, sync, values)
+    if written is False:
+        return False  # an older state than the one on record: ignore it
+    if written is None:
+        session.add(ComplaintRow(reference=reference, published=sync.published, revision=sync.revision, **values))
+        session.flush()  # a concurrent first insert fails here; the transaction is retried
 
     _mirror(
         session,
         PartyRow,
         reference,
         key=lambda r: (r.role, r.party_id),
-        desired={k: {"name": v["name"] or "", "email": v["email"]} for k, v in _parties(state, roster).items()},
+        desired={k: {"name": v["name"] or "", "email": v["email"]} for k, v in _parties(sync, roster).items()},
         make=lambda k, v: PartyRow(reference=reference, role=k[0], party_id=k[1], **v),
         keep_existing=("name", "email"),
     )
@@ -464,7 +404,7 @@ def _sync(session: Session, state: CaseState, roster: Roster | None) -> bool:
         DecisionRow,
         reference,
         key=lambda r: (r.kind, r.at),
-        desired=_decisions(state),
+        desired={(d.kind, d.at.astimezone(UTC)): {"summary": d.summary, "officer": d.officer} for d in sync.decisions},
         make=lambda k, v: DecisionRow(reference=reference, kind=k[0], at=k[1], **v),
     )
     _mirror(
@@ -479,24 +419,50 @@ def _sync(session: Session, state: CaseState, roster: Roster | None) -> bool:
                 "state": c.state.value,
                 "met_on": c.met_on,
             }
-            for name, c in state.clocks.items()
+            for name, c in sync.clocks.items()
         },
         make=lambda k, v: ClockRow(reference=reference, name=k[0], **v),
     )
     return True
 
 
-def sync_case(session: Bind, state: CaseState, roster: Roster | None = None) -> bool:
-    """Upsert the register from a case state (idempotent). Names and addresses of parties come
-    from `roster` when given. Returns False when the state is older than the one on record."""
-    return _transaction(session, lambda s: _sync(s, state, roster))
+def sync_case(session: Bind, sync: CaseSync | CaseState, roster: Roster | None = None) -> bool:
+    """Upsert the register from a case's projection (idempotent). Names and addresses of parties
+    come from `roster` when given. Returns False when `sync` is older than the one on record.
+
+    A whole CaseState (scheduled by a workflow from before projections, or passed by a test) is
+    projected here at revision 0, where the time of the latest event breaks ties."""
+    if isinstance(sync, CaseState):
+        sync = case_sync(sync, revision=0)
+    return _transaction(session, lambda s: _sync(s, sync, roster))
 
 
 # ----------------------------------------------------------------------------- notifications
 
 
+class LetterClaim(BaseModel):
+    """What `claim_letter` found: `claimed` (the row is new: send), `sending` (an earlier attempt
+    claimed it and may or may not have sent: send again, same key), `failed` (refused for good
+    before: try again), or `sent` (with its receipt: do not send)."""
+
+    status: str
+    receipt: LetterReceipt | None = None
+
+
+def _receipt(row: NotificationRow) -> LetterReceipt:
+    return LetterReceipt(
+        key=row.key,
+        template=row.template,
+        to=row.to,
+        role=row.role,
+        subject=row.subject,
+        sent_at=row.sent_at,
+        duplicate=True,
+    )
+
+
 def notification_sent(session: Bind, key: str) -> bool:
-    query = select(NotificationRow.id).where(NotificationRow.key == key)
+    query = select(NotificationRow.id).where(NotificationRow.key == key, NotificationRow.status == SENT)
     return _with_session(session, lambda s: s.scalar(query) is not None)
 
 
@@ -504,39 +470,78 @@ def get_notification(session: Bind, key: str) -> LetterReceipt | None:
     """The receipt of a letter already sent under `key` (marked duplicate), if any."""
 
     def read(s: Session) -> LetterReceipt | None:
-        row = s.scalar(select(NotificationRow).where(NotificationRow.key == key))
-        if row is None:
-            return None
-        return LetterReceipt(
-            key=row.key,
-            template=row.template,
-            to=row.to,
-            role=row.role,
-            subject=row.subject,
-            sent_at=row.sent_at,
-            duplicate=True,
-        )
+        row = s.scalar(select(NotificationRow).where(NotificationRow.key == key, NotificationRow.status == SENT))
+        return None if row is None else _receipt(row)
 
     return _with_session(session, read)
 
 
+def claim_letter(session: Bind, receipt: LetterReceipt, reference: str) -> LetterClaim:
+    """Claim `receipt.key` before sending it, in a transaction of its own: insert the row as
+    `sending` (sent_at = the claim time), or report the row already there."""
+
+    def work(s: Session) -> LetterClaim:
+        row = s.scalar(select(NotificationRow).where(NotificationRow.key == receipt.key))
+        if row is not None:
+            return LetterClaim(status=row.status, receipt=_receipt(row) if row.status == SENT else None)
+        s.add(_row(receipt, reference, SENDING))
+        s.flush()  # a concurrent claim of the same key fails here; the retry then finds it
+        return LetterClaim(status="claimed")
+
+    return _transaction(session, work)
+
+
+def mark_letter_sent(session: Bind, receipt: LetterReceipt, reference: str) -> LetterReceipt:
+    """Mark a claimed letter sent, with its receipt. Returns the receipt on record (the stored one,
+    marked duplicate, if another attempt marked it first)."""
+
+    def work(s: Session) -> LetterReceipt:
+        row = s.scalar(select(NotificationRow).where(NotificationRow.key == receipt.key))
+        if row is None:
+            s.add(_row(receipt, reference, SENT))
+            s.flush()
+            return receipt
+        if row.status == SENT:
+            return _receipt(row)
+        row.status, row.sent_at, row.subject, row.to = SENT, receipt.sent_at, receipt.subject, receipt.to
+        s.flush()
+        return receipt
+
+    return _transaction(session, work)
+
+
+def mark_letter_failed(session: Bind, key: str) -> None:
+    """A claimed letter the provider refused for good (the case records why)."""
+    table = NotificationRow.__table__
+    statement = update(table).where(table.c.key == key, table.c.status != SENT).values(status=FAILED)
+    _transaction(session, lambda s: s.execute(statement))
+
+
+def _row(receipt: LetterReceipt, reference: str, status: str) -> NotificationRow:
+    return NotificationRow(
+        key=receipt.key,
+        reference=reference,
+        template=receipt.template.value,
+        to=receipt.to,
+        role=receipt.role.value,
+        subject=receipt.subject,
+        sent_at=receipt.sent_at,
+        status=status,
+    )
+
+
 def record_notification(session: Bind, receipt: LetterReceipt, reference: str) -> bool:
-    """Record a sent letter; a second record of the same key is a no-op. True when recorded now."""
+    """Record a sent letter (or mark its claim sent); a second record of the same key is a no-op.
+    True when recorded now."""
 
     def work(s: Session) -> bool:
-        if notification_sent(s, receipt.key):
+        row = s.scalar(select(NotificationRow).where(NotificationRow.key == receipt.key))
+        if row is not None and row.status == SENT:
             return False
-        s.add(
-            NotificationRow(
-                key=receipt.key,
-                reference=reference,
-                template=receipt.template.value,
-                to=receipt.to,
-                role=receipt.role.value,
-                subject=receipt.subject,
-                sent_at=receipt.sent_at,
-            )
-        )
+        if row is None:
+            s.add(_row(receipt, reference, SENT))
+        else:
+            row.status, row.sent_at, row.subject, row.to = SENT, receipt.sent_at, receipt.subject, receipt.to
         s.flush()
         return True
 

@@ -19,12 +19,13 @@ Decisions (documented in the CLI help too):
 - Source: public -> public; officer -> officers; councillor -> councillors; parish_clerk ->
   officers (a parish clerk is the parish council's officer).
 - Level reached (the highest of): `assessment` (no action, referral to the county association,
-  withdrawn or still open before any further step: the form's "Informal" column),
-  `informal_resolution` (the form's "Local Resolution"), `investigation` (referred for
-  investigation: the investigator-appointment clock started), `hearing` (a final report found a
-  breach: the hearing clock started). `breach_found` counts cases the Hearings Sub-Committee
-  found in breach (outcome `breach`). The form's "PSOW" column (the Welsh Ombudsman) has no
-  counterpart in this procedure: formal matters are shown as investigation and hearing.
+  withdrawn or still open before any further step: no column of the Welsh form, whose
+  "Informal" is an informal resolution), `informal_resolution` (the form's "Informal"),
+  `investigation` (referred for investigation: the investigator-appointment clock started),
+  `hearing` (a final report found a breach: the hearing clock started); the Welsh form's "Local
+  Resolution" is investigation and hearing. `breach_found` counts cases the Hearings
+  Sub-Committee found in breach (outcome `breach`). The Group Leaders' yearly reports
+  (conduct/group_figures.py) add the PSOW column from recorded referrals, per council.
 - A complaint about members of two groups counts once for each group.
 - Periods and ages are London dates (received_at converted to Europe/London).
 """
@@ -42,6 +43,18 @@ from sqlalchemy.orm import Session
 
 from conduct.calendar import london_date
 from conduct.register import ClockRow, ComplaintRow, DecisionRow, PartyRow
+from conduct.report_models import (  # noqa: F401  (the reporting workflow's models, re-exported)
+    RecipientsRequest,
+    ReportPeriod,
+    ReportReceipt,
+    ReportRecipient,
+    ReportRequest,
+    ReportRun,
+    SendReport,
+    calendar_year,
+    periods_before,
+    quarter,
+)
 from conduct.vocabulary import ClockName, ClockState, ComplainantType, Outcome, RecipientRole, Stage
 
 # ----------------------------------------------------------------------------- records
@@ -255,8 +268,8 @@ SOURCE_OF: dict[ComplainantType, str] = {
 }
 LEVELS = ("assessment", "informal_resolution", "investigation", "hearing")
 LEVEL_TITLES = {
-    "assessment": "No action / initial assessment (form: Informal)",
-    "informal_resolution": "Informal resolution (form: Local Resolution)",
+    "assessment": "No action or not yet assessed",
+    "informal_resolution": "Informal resolution (Wales: Informal)",
     "investigation": "Investigation",
     "hearing": "Hearing",
     "breach_found": "Breach found",
@@ -419,79 +432,3 @@ def patterns(cases: list[CaseRecord], minimum: int = 2) -> list[Pattern]:
                 )
             )
     return sorted(found, key=lambda p: (p.kind != "subject_member", -p.complaints, p.who))
-
-
-# ----------------------------------------------------------------------------- reporting workflow inputs
-
-
-class ReportPeriod(BaseModel):
-    label: str  # "2029-Q4" or "2029"
-    kind: str  # "quarter" or "year"
-    start: date
-    end: date
-
-
-def quarter(year: int, number: int) -> ReportPeriod:
-    start = date(year, 3 * number - 2, 1)
-    end = date(year + 1, 1, 1) if number == 4 else date(year, 3 * number + 1, 1)
-    return ReportPeriod(
-        label=f"{year}-Q{number}", kind="quarter", start=start, end=date.fromordinal(end.toordinal() - 1)
-    )
-
-
-def calendar_year(year: int) -> ReportPeriod:
-    return ReportPeriod(label=str(year), kind="year", start=date(year, 1, 1), end=date(year, 12, 31))
-
-
-def periods_before(day: date) -> list[ReportPeriod]:
-    """What a scheduled run on `day` reports: the last complete quarter, and after the fourth
-    quarter also the whole calendar year (the year-end report)."""
-    number = (day.month - 1) // 3  # the quarter before the one `day` is in (0: last year's Q4)
-    if number == 0:
-        return [quarter(day.year - 1, 4), calendar_year(day.year - 1)]
-    return [quarter(day.year, number)]
-
-
-class ReportRequest(BaseModel):
-    """Input of the reporting workflow. No period: the one(s) just ended, from the run's own date."""
-
-    council: str | None = None
-    period: ReportPeriod | None = None
-
-
-class RecipientsRequest(BaseModel):
-    council: str | None = None
-
-
-class ReportRecipient(BaseModel):
-    role: RecipientRole  # committee_chair, monitoring_officer or group_leader
-    id: str
-    name: str
-    email: str
-    council: str | None = None  # a chair's or Group Leader's council
-    group: str | None = None  # a Group Leader's group
-
-
-class SendReport(BaseModel):
-    period: ReportPeriod
-    recipient: ReportRecipient
-    council: str | None = None
-    as_of: date
-
-    @property
-    def key(self) -> str:
-        r = self.recipient
-        return f"report:{self.period.label}:{self.council or 'all'}:{r.role.value}:{r.council or '-'}:{r.id}"
-
-
-class ReportReceipt(BaseModel):
-    key: str
-    to: str
-    role: RecipientRole
-    period: str
-    duplicate: bool = False
-
-
-class ReportRun(BaseModel):
-    periods: list[str]
-    receipts: list[ReportReceipt]

@@ -2,36 +2,41 @@
 
 A complaint workflow receives a snapshot of the roster when it starts, so that the subject
 member's group is recorded as it stood when the complaint arrived and validators can check
-roles without I/O.
+roles without I/O; a roster import sends open cases the new one.
+
+These models travel in workflow history, so they are lenient: unknown fields are ignored and
+addresses are plain text, so that a history written by older or newer code still decodes (a
+field added here must not stop an open case from replaying). What a roster file may say is
+checked strictly, once, on import: conduct/roster_file.py.
 """
 
 from __future__ import annotations
 
-import tomllib
-from pathlib import Path
+from datetime import date
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
+from conduct.report_levels import ReportLevel
 from conduct.vocabulary import CouncilKind, Nation, Role
 
 Identifier = str
 
 
-class _Strict(BaseModel):
-    """A misplaced key in a roster file is an error, not silently ignored."""
+class _Lenient(BaseModel):
+    """Decodes what any version wrote: unknown fields are ignored (roster_file forbids them)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-
-class Contact(_Strict):
-    name: str = Field(min_length=1)
-    email: EmailStr
+    model_config = ConfigDict(extra="ignore")
 
 
-class Council(_Strict):
-    id: Identifier = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+class Contact(_Lenient):
     name: str
-    code: str = Field(pattern=r"^[A-Z]{2,6}$", description="prefix of case references, e.g. WBC")
+    email: str
+
+
+class Council(_Lenient):
+    id: Identifier
+    name: str
+    code: str = Field(description="prefix of case references, e.g. WBC")
     nation: Nation = Nation.ENGLAND
     kind: CouncilKind = CouncilKind.PRINCIPAL
     principal: Identifier | None = Field(
@@ -39,46 +44,69 @@ class Council(_Strict):
     )
     sub_committee: str = "Hearings Sub-Committee"
     committee_chair: Contact | None = None
+    vice_chair: Contact | None = Field(default=None, description="advised instead when the chair is a subject (R6)")
     clerk: Contact | None = Field(default=None, description="parish clerk, told of decisions (R11)")
+    report_levels: list[ReportLevel] = Field(
+        default=[], description="columns of the Group Leaders' yearly report; empty: the nation's defaults"
+    )
 
 
-class Member(_Strict):
+class Member(_Lenient):
     id: Identifier
     name: str
-    email: EmailStr
+    email: str
     council: Identifier
     group: str = "Independent"
     co_opted: bool = False
+    elected_on: date | None = Field(default=None, description="last election: Code training counts from it")
+    committees: list[str] = Field(default=[], description="names of the committees of their council they sit on")
 
 
-class GroupLeader(_Strict):
+class Committee(_Lenient):
+    """A committee of a council and the training its members need (seed 001: nominees "have
+    received the recommended training for that Committee"): kinds of training session, e.g.
+    "code-of-conduct", "equalities", or "committee" (a session held for this committee)."""
+
+    name: str
+    council: Identifier
+    required_training: list[str] = []
+
+
+class GroupLeader(_Lenient):
     council: Identifier
     group: str
     member: Identifier
 
 
-class IndependentPerson(_Strict):
+class IndependentPerson(_Lenient):
     id: Identifier
     name: str
-    email: EmailStr
+    email: str
 
 
-class Officer(_Strict):
+class Officer(_Lenient):
     id: Identifier
     name: str
-    email: EmailStr
-    roles: list[Role] = Field(min_length=1)
+    email: str
+    roles: list[Role]
+    login: str | None = Field(
+        default=None,
+        description="what the identity provider asserts for them (e-mail or subject); default: their e-mail",
+    )
 
 
-class Roster(_Strict):
+class Roster(_Lenient):
     councils: list[Council] = []
     members: list[Member] = []
     group_leaders: list[GroupLeader] = []
     independent_persons: list[IndependentPerson] = []
     officers: list[Officer] = []
+    committees: list[Committee] = []
 
-    @model_validator(mode="after")
-    def _references_resolve(self) -> Roster:
+    def problems(self) -> list[str]:
+        """What makes this roster unusable (a repeated id, a reference to nobody): checked on import
+        (roster_file), and available to anyone receiving a roster; empty when it holds together."""
+        found: list[str] = []
         councils = {c.id for c in self.councils}
         for kind, ids in (
             ("council", [c.id for c in self.councils]),
@@ -89,19 +117,19 @@ class Roster(_Strict):
             seen = set()
             for i in ids:
                 if i in seen:
-                    raise ValueError(f"{kind} id {i!r} appears twice")
+                    found.append(f"{kind} id {i!r} appears twice")
                 seen.add(i)
         for c in self.councils:
             if c.kind is CouncilKind.PARISH and c.principal not in councils:
-                raise ValueError(f"parish council {c.id!r} needs a principal council on the roster")
+                found.append(f"parish council {c.id!r} needs a principal council on the roster")
         for m in self.members:
             if m.council not in councils:
-                raise ValueError(f"member {m.id!r} belongs to unknown council {m.council!r}")
+                found.append(f"member {m.id!r} belongs to unknown council {m.council!r}")
         members = {m.id for m in self.members}
         for g in self.group_leaders:
             if g.member not in members:
-                raise ValueError(f"group leader {g.member!r} of {g.group!r} is not a member on the roster")
-        return self
+                found.append(f"group leader {g.member!r} of {g.group!r} is not a member on the roster")
+        return found
 
     # Look-ups: small lists, linear scans keep the model plain and serialisable.
     def council(self, council_id: str) -> Council | None:
@@ -123,15 +151,12 @@ class Roster(_Strict):
         leader = next((g for g in self.group_leaders if g.council == council_id and g.group == group), None)
         return self.member(leader.member) if leader else None
 
+    def committee(self, council_id: str, name: str) -> Committee | None:
+        return next((c for c in self.committees if c.council == council_id and c.name == name), None)
+
     def hearing_council(self, council_id: str) -> str:
         """The council whose sub-committee hears a member of `council_id` (a parish's principal)."""
         council = self.council(council_id)
         if council and council.kind is CouncilKind.PARISH and council.principal:
             return council.principal
         return council_id
-
-
-def load_roster(path: Path) -> Roster:
-    """Read a roster from TOML (the CLI adds CSV import in its own module)."""
-    with path.open("rb") as f:
-        return Roster.model_validate(tomllib.load(f))

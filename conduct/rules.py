@@ -82,6 +82,7 @@ ACTIONS: dict[str, ActionRule] = {
     "stop_clock": ActionRule(OPEN_STAGES, MO, "Time", "stop the running clock, with a reason"),
     "restart_clock": ActionRule(OPEN_STAGES, MO, "Time", "restart a stopped clock"),
     "link": ActionRule(OPEN_STAGES, MO, "R14", "consider with another complaint"),
+    "update_roster": ActionRule(OPEN_STAGES, MO, "Roster", "give the case the roster in force"),
 }
 
 # The clock each stage waits on: the default target of stop-clock and restart-clock.
@@ -233,6 +234,15 @@ def _restart_clock(case: CaseState, roster: Roster, p: a.RestartClock, today: da
     return None
 
 
+def _update_roster(case: CaseState, roster: Roster, p: a.UpdateRoster, today: date) -> str | None:
+    problems = p.roster.problems()
+    if problems:
+        return "the roster does not hold together: " + "; ".join(problems)
+    if not any(c.id == case.council for c in p.roster.councils):
+        return f"the roster has no council {case.council!r}"
+    return None
+
+
 def _link(case: CaseState, roster: Roster, p: a.Link, today: date) -> str | None:
     if p.other_reference == case.reference:
         return "a complaint cannot be linked to itself"
@@ -254,6 +264,7 @@ CHECKS: dict[str, Callable[..., str | None]] = {
     "stop_clock": _stop_clock,
     "restart_clock": _restart_clock,
     "link": _link,
+    "update_roster": _update_roster,
 }
 
 
@@ -310,7 +321,7 @@ def _precondition(case: CaseState, name: str) -> str | None:
 def _listed(case: CaseState, name: str) -> bool:
     """Whether `allowed_now` offers the action: its case-only conditions hold, and a clock action
     has a clock to act on."""
-    if _precondition(case, name):
+    if _precondition(case, name) or name == "update_roster":  # a server-side command, not a step of the case
         return False
     if name == "stop_clock":
         return target_clock(case, None, paused=False) is not None
@@ -319,17 +330,29 @@ def _listed(case: CaseState, name: str) -> bool:
     return True
 
 
-def refusal(case: CaseState, roster: Roster, action: str, payload: BaseModel, today: date) -> str | None:
+def refusal(
+    case: CaseState,
+    roster: Roster,
+    action: str,
+    payload: BaseModel,
+    today: date,
+    in_flight: a.Action | None = None,
+) -> str | None:
     """Why `action` may not be taken now, as a sentence naming the case, its stage and what
-    is allowed instead; None when it may."""
+    is allowed instead; None when it may. `in_flight` is the procedure-moving action the case is
+    still carrying out: another waits until it is done (DESIGN.md, "Concurrency")."""
     rule = ACTIONS[action]
     reason: str | None
-    if case.stage not in rule.stages:
+    if in_flight is not None and a.Action(action) in a.MOVING:
+        reason = f"{a.RECORDS[in_flight]} is already being recorded; try again once it is done"
+    elif case.stage not in rule.stages:
         reason = f"{action.replace('_', '-')} is not allowed at this stage"
     else:
         officer = getattr(payload, "officer", "")
+        # A roster change is judged by the roster it brings: a new MO is not on the old one.
+        judge = payload.roster if isinstance(payload, a.UpdateRoster) else roster
         reason = (
-            _role_refusal(case, roster, action, officer)
+            _role_refusal(case, judge, action, officer)
             or _precondition(case, action)
             or CHECKS.get(action, lambda *_: None)(case, roster, payload, today)
         )

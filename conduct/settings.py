@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     temporal_tls_key: Path | None = Field(default=None, description="its private key (PEM)")
     temporal_tls_ca: Path | None = Field(default=None, description="server CA (PEM), if not a public one")
     task_queue: str = "conduct"
+    action_wait_seconds: float = Field(
+        default=20,
+        gt=0,
+        description="how long an officer action from the CLI waits for the case to be accepted and acted upon; "
+        "past it the command says which step the case is waiting on and exits 1 (the action still completes)",
+    )
     worker_workflow_tasks: int = Field(
         default=8,
         ge=2,
@@ -45,15 +51,65 @@ class Settings(BaseSettings):
         ge=0,
         description="cases kept in the worker's memory between tasks (about 0.45 MB each); a miss costs a replay",
     )
+    worker_activities: int = Field(
+        default=8,
+        ge=1,
+        description="activities one worker runs at once, and the size of the thread pool their blocking work "
+        "(mail, SQL, templates) runs in: never more slots than threads",
+    )
+    worker_shutdown_seconds: float = Field(
+        default=30,
+        ge=0,
+        description="on shutdown (a deploy), how long running activities may finish, so a send is not cut in half",
+    )
+    worker_versioning: bool = Field(
+        default=False, description="Worker Versioning: the worker announces DEPLOYMENT_NAME and BUILD_ID"
+    )
+    deployment_name: str = Field(default="conduct", description="Worker Deployment name (Worker Versioning)")
+    build_id: str = Field(
+        default="", description="build id of this worker (Worker Versioning); default: the checkout's git sha"
+    )
+    worker_metrics_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="port of the worker's Prometheus endpoint (/metrics: SDK telemetry and letters sent and "
+        "failed); 0 = no endpoint",
+    )
+    worker_metrics_host: str = Field(
+        default="127.0.0.1", description="address the worker's metrics endpoint binds to (0.0.0.0 in a container)"
+    )
+    metrics_token: str = Field(
+        default="",
+        repr=False,
+        description="bearer token the web app's /metrics asks for (Prometheus `authorization`); empty = open",
+    )
     templates_dir: Path = PROJECT_ROOT / "templates"
     encryption_keys: str = Field(
         default="", repr=False, description="id:base64 AES-256 keys, comma-separated; the first encrypts"
+    )
+    refuse_plaintext: bool = Field(
+        default=True,
+        description="with encryption keys, refuse payloads that arrive in clear (input sent without the keys, "
+        "e.g. a bare `temporal workflow update`), except in the cases of CONDUCT_PLAINTEXT_CASES",
+    )
+    plaintext_cases: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="cases (references or workflow ids) recorded before encryption was switched on, whose "
+        "histories may hold payloads in clear, comma-separated",
     )
     closures: Annotated[list[date], NoDecode] = Field(
         default=[], description="council closure days: ISO dates, comma-separated"
     )
     codec_secret: str = Field(
         default="", repr=False, description="HMAC secret of officers' codec tokens; default DATA_DIR/codec.secret"
+    )
+    codec_token_max_hours: float = Field(
+        default=12,
+        gt=0,
+        le=744,
+        description="the longest a codec token may still have to run; checked on every request, so a token "
+        "made for longer (with the secret) is refused",
     )
     codec_port: int = Field(default=8081, ge=1, le=65535, description="port of the codec endpoint (`conduct codec`)")
     codec_ui_origins: Annotated[list[str], NoDecode] = Field(
@@ -68,6 +124,13 @@ class Settings(BaseSettings):
     @field_validator("closures", mode="before")
     @classmethod
     def _split_dates(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("plaintext_cases", mode="before")
+    @classmethod
+    def _split_cases(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value

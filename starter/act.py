@@ -7,6 +7,7 @@ decide everything about the case itself (exit 3 with their reason).
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -65,28 +66,80 @@ def perform(
     flags: dict[str, str] | None = None,
     **fields: Any,
 ) -> ActionResult:
-    """Identify the officer, build the payload, run the update `update` on case `reference`."""
-    from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
+    """Identify the officer, build the payload, run the update `update` on case `reference`.
 
+    The update's id comes from the case, the action and the payload (conduct.action_ids): a
+    command run again after a timeout gets the first answer, and the case acts once. The command
+    waits `settings.action_wait_seconds` at most, in all, and then says what the case waits on."""
+    from conduct.action_ids import action_id
     from conduct.actions import ActionResult
     from starter import session
     from starter.officer import identify
 
     officer = identify(settings, as_officer)
     payload = build(model, officer.id, flags, **fields)
+    update_id = action_id(reference, update, payload)
+    wait = settings.action_wait_seconds
 
     async def work(client: Client) -> ActionResult:
+        from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError, WorkflowUpdateStage
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        target = session.handle(client, reference)
         try:
-            return await session.handle(client, reference).execute_update(
-                update, payload, result_type=ActionResult, rpc_timeout=UPDATE_TIMEOUT
-            )
-        except WorkflowUpdateRPCTimeoutOrCancelledError:
-            raise CliError(
-                Exit.ERROR,
-                f"case {reference} did not answer within {UPDATE_TIMEOUT.seconds} s: is the worker running "
-                f"(`make run`)? An accepted action still completes: see `conduct show {reference}`",
-            ) from None
+            async with asyncio.timeout_at(deadline):
+                accepted = await target.start_update(
+                    update,
+                    payload,
+                    id=update_id,
+                    wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+                    result_type=ActionResult,
+                    rpc_timeout=UPDATE_TIMEOUT,
+                )
+        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+            raise CliError(Exit.ERROR, await not_answered(client, reference, wait)) from None
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await accepted.result(rpc_timeout=UPDATE_TIMEOUT)
+        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+            raise CliError(Exit.ERROR, await still_running(client, reference, update)) from None
 
     result = session.run(settings, work, reference)
     done(f"{result.reference} ({result.stage}): {result.message}", result.warnings)
     return result
+
+
+def _seconds(wait: float) -> str:
+    return f"{wait:g} s"
+
+
+async def not_answered(client: Client, reference: str, wait: float) -> str:
+    """The case did not accept the action in time: almost always, no worker is running."""
+    from starter import session
+
+    note = await session.worker_note(client, reference)
+    note += "" if note.endswith("?") else "."
+    return (
+        f"case {reference} did not answer within {_seconds(wait)}: {note} The action may still be taken up "
+        f"once a worker runs; running the same command again is safe (it does not act twice): "
+        f"see `conduct show {reference}`"
+    )
+
+
+async def still_running(client: Client, reference: str, update: str) -> str:
+    """Accepted, not yet done: name the step the case is waiting on, with its attempt and last error."""
+    from temporalio.service import RPCError
+
+    from starter import session
+
+    action = update.replace("_", "-")
+    head = f"{reference}: {action} was accepted and is still being carried out"
+    tail = f" (it completes on its own: see `conduct show {reference}`)"
+    try:
+        lines = (await session.progress(client, reference)).lines()
+    except RPCError:
+        lines = []
+    if not lines:
+        return head + tail
+    return f"{head}: waiting on {'; '.join(lines)}{tail}"

@@ -1,5 +1,7 @@
 """`conduct show REF`: one case as the workflow sees it now (its `status` query): parties, stage,
-every clock, the actions allowed now and to whom, and the letters sent."""
+every clock, the actions allowed now and to whom, and the letters sent; and, for the MO, what the
+case is carrying out now (a letter being retried, with its attempt and last error) and the letters
+that could not be delivered."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from conduct.calendar import london_date
 from conduct.case import CaseState
 from conduct.roster import Roster
 from starter.output import esc, out
+from starter.session import Progress
 
 _ALLOWED = re.compile(r"^(?P<action>\S+) \((?P<roles>[^)]*)\)$")
 
@@ -56,7 +59,8 @@ def parties(state: CaseState, roster: Roster | None) -> dict[str, Any]:
     }
 
 
-def case_json(state: CaseState, roster: Roster | None) -> dict[str, Any]:
+def case_json(state: CaseState, roster: Roster | None, progress: Progress | None = None) -> dict[str, Any]:
+    progress = progress or Progress()
     return {
         "reference": state.reference,
         "council": state.council,
@@ -90,14 +94,22 @@ def case_json(state: CaseState, roster: Roster | None) -> dict[str, Any]:
             {"template": r.template.value, "to": r.to, "role": r.role.value, "sent_at": r.sent_at.isoformat()}
             for r in state.letters
         ],
+        "delivery_failures": [
+            {"template": f.template.value, "to": f.to, "role": f.role.value, "error": f.error, "at": f.at.isoformat()}
+            for f in state.delivery_failures
+        ],
+        "in_progress": [
+            {**step.model_dump(mode="json"), "step": step.step, "line": step.line()} for step in progress.steps
+        ],
+        "failing_task_attempt": progress.failing_task_attempt or None,
     }
 
 
 _STATE_STYLE = {"pending": "cyan", "stopped": "yellow", "met": "green", "lapsed": "bold red", "met_late": "red"}
 
 
-def render_case(state: CaseState, roster: Roster | None) -> None:
-    data = case_json(state, roster)
+def render_case(state: CaseState, roster: Roster | None, progress: Progress | None = None) -> None:
+    data = case_json(state, roster, progress)
     console = out()
     outcome = f" → [bold]{esc(data['outcome'])}[/bold]" if data["outcome"] else ""
     overdue = "  [bold red]OVERDUE[/bold red]" if state.overdue else ""
@@ -124,6 +136,8 @@ def render_case(state: CaseState, roster: Roster | None) -> None:
     ):
         if value:
             console.print(f"{label:<13} {esc(value)}")
+    for line in (progress or Progress()).lines():
+        console.print(f"[bold yellow]in progress[/bold yellow]   {esc(line)}", soft_wrap=True)
 
     clocks = Table(title="Clocks", title_justify="left")
     for column in ("clock", "rule", "started", "due", "state", "note"):
@@ -152,3 +166,13 @@ def render_case(state: CaseState, roster: Roster | None) -> None:
     for r in state.letters:
         letters.add_row(esc(_day(r.sent_at)), esc(r.template.value), esc(r.to), esc(r.role.value))
     console.print(letters)
+
+    if state.delivery_failures:
+        failed = Table(title=f"Not delivered ({len(state.delivery_failures)})", title_justify="left")
+        for column in ("when", "letter", "to", "role", "error"):
+            failed.add_column(column)
+        for f in state.delivery_failures:
+            failed.add_row(
+                esc(_day(f.at)), esc(f.template.value), esc(f.to), esc(f.role.value), f"[red]{esc(f.error)}[/]"
+            )
+        console.print(failed)

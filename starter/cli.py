@@ -21,7 +21,7 @@ from typing import Annotated
 import typer
 
 from conduct.vocabulary import Nation, Stage
-from starter import actions_cli, output, reports_cli
+from starter import actions_cli, group_reports_cli, output, reports_cli, signin_cli, training_cli
 from starter.actions_cli import AsOfficer, Ref
 from starter.output import handled
 from starter.roster_layout import CSV_LAYOUT
@@ -41,6 +41,12 @@ app.command("review")(reports_cli.review)
 app.add_typer(reports_cli.report_app, name="report")
 app.add_typer(reports_cli.export_app, name="export")
 app.add_typer(reports_cli.schedules_app, name="schedules")
+app.add_typer(training_cli.training_app, name="training")
+app.add_typer(group_reports_cli.group_reports_app, name="group-reports")
+app.add_typer(group_reports_cli.referral_app, name="referral")
+app.command("login")(signin_cli.login)
+app.command("logout")(signin_cli.logout)
+app.command("whoami")(signin_cli.whoami)
 
 Json = Annotated[bool, typer.Option("--json", help="print JSON instead of tables")]
 
@@ -141,21 +147,33 @@ def codec_token(
 # ----------------------------------------------------------------------------- roster
 
 
-@roster_app.command("import", help=f"Import a roster from a TOML, CSV or JSON file; it is in force from now on.\n\n"
+RosterReason = Annotated[str, typer.Option("--reason", help="why the roster changed (recorded in each open case)")]
+
+
+@roster_app.command("import", help=f"Import a roster from a TOML, CSV or JSON file; it is in force from now on, "
+                    f"and is sent to every open case (as --as, the MO or a deputy on it).\n\n"
                     f"TOML: the layout of examples/roster.toml.\n\n{CSV_LAYOUT}")  # fmt: skip
 @handled
 def roster_import(
     path: Annotated[Path, typer.Argument(metavar="PATH", help=".toml, .csv or .json", show_default=False)],
+    reason: RosterReason = "roster import",
     as_officer: AsOfficer = None,
 ) -> None:
     from conduct.settings import get_settings
-    from starter import officer, roster_io
+    from starter import roster_push
 
-    settings = get_settings()
-    officer.may_replace_roster(settings, as_officer)
-    roster = roster_io.read_roster_file(path)
-    number = roster_io.import_roster(settings, roster)
-    output.done(f"roster {number} imported from {path}: {roster_io.summary(roster)}")
+    roster_push.import_command(get_settings(), path, as_officer, reason)
+
+
+@roster_app.command("push")
+@handled
+def roster_push_command(reason: RosterReason = "roster import", as_officer: AsOfficer = None) -> None:
+    """Send the roster in force again to every open case (after Temporal was unreachable during an
+    import, or a case refused it). One line per case; exit 1 or 3 if any case did not take it."""
+    from conduct.settings import get_settings
+    from starter import roster_push
+
+    roster_push.push_command(get_settings(), as_officer, reason)
 
 
 @roster_app.command("show")
@@ -215,18 +233,19 @@ def cases(
 @app.command()
 @handled
 def show(reference: Ref, json_: Json = False, as_officer: AsOfficer = None) -> None:
-    """One case now: parties, stage, every clock, the actions allowed and to whom, letters sent."""
+    """One case now: parties, stage, every clock, the actions allowed and to whom, letters sent,
+    what it is carrying out now and letters not delivered."""
     from conduct.settings import get_settings
     from starter import case_view, officer, roster_io, session
 
     settings = get_settings()
     officer.identify(settings, as_officer)
-    state = session.run(settings, lambda client: session.status(client, reference), reference)
+    state, now = session.run(settings, lambda client: session.status_and_progress(client, reference), reference)
     roster = roster_io.roster_in_force(settings)
     if json_:
-        output.emit_json(case_view.case_json(state, roster))
+        output.emit_json(case_view.case_json(state, roster, now))
     else:
-        case_view.render_case(state, roster)
+        case_view.render_case(state, roster, now)
 
 
 @app.command()
@@ -268,6 +287,16 @@ def deadlines(
         output.emit_json(deadlines_cli.deadlines_json(due))
     else:
         deadlines_cli.render_deadlines(start, where, due)
+
+
+@app.command("replay-check")
+@handled
+def replay_check(json_: Json = False, as_officer: AsOfficer = None) -> None:
+    """Before a deploy (MO/deputy): replay every running case's history against this checkout's
+    workflow code; one line per case, exit 1 if any would not carry on."""
+    from starter import replay_check as check
+
+    check.command(as_officer, json_)
 
 
 def main() -> None:

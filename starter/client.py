@@ -13,8 +13,11 @@ from typing import TYPE_CHECKING
 from temporalio.service import ConnectConfig, RPCError, RPCStatusCode, ServiceClient, TLSConfig
 
 if TYPE_CHECKING:
-    from temporalio.client import Client
+    from collections.abc import Sequence
+
+    from temporalio.client import Client, Interceptor
     from temporalio.converter import DataConverter
+    from temporalio.runtime import Runtime
 
     from conduct.settings import Settings
 
@@ -33,14 +36,28 @@ def __getattr__(name: str) -> DataConverter:
 
 
 def data_converter(settings: Settings) -> DataConverter:
-    """Pydantic payloads, encrypted when keys are configured (every client and worker must agree)."""
+    """Pydantic payloads, encrypted when keys are configured (every client and worker must agree).
+
+    With a codec, failures' messages and stack traces are encoded too: they are moved into an
+    encrypted payload, and history shows "Encoded failure" (the failure type, whether it is
+    retryable and the activity's name stay readable). Clients and workers with the keys see the
+    full error. Without this, an error quoting a bound SQL parameter or an address would sit in
+    history in clear. Payloads arriving in clear are refused (conduct.codec, CONDUCT_REFUSE_PLAINTEXT)."""
     converter = _pydantic_data_converter()
     keys = settings.resolved_encryption_keys
     if not keys:
         return converter
-    from conduct.codec import EncryptionCodec, parse_keys
+    from temporalio.converter import DefaultFailureConverterWithEncodedAttributes
 
-    return dataclasses.replace(converter, payload_codec=EncryptionCodec(parse_keys(keys)))
+    from conduct.codec import EncryptionCodec, PayloadConverter, PlaintextPolicy, parse_keys
+
+    plaintext = PlaintextPolicy.of(settings.refuse_plaintext, settings.plaintext_cases)
+    return dataclasses.replace(
+        converter,
+        payload_converter_class=PayloadConverter,
+        payload_codec=EncryptionCodec(parse_keys(keys), plaintext),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
 
 
 def tls_config(settings: Settings) -> TLSConfig | bool:
@@ -54,7 +71,11 @@ def tls_config(settings: Settings) -> TLSConfig | bool:
     )
 
 
-async def connect(settings: Settings) -> Client:
+async def connect(
+    settings: Settings, *, runtime: Runtime | None = None, interceptors: Sequence[Interceptor] = ()
+) -> Client:
+    """`runtime`: the worker's, exporting its metrics (`conduct.metrics.worker_runtime`); None is the
+    SDK's default. `interceptors` that are also worker interceptors apply to workers on this client."""
     from temporalio.client import Client
 
     return await Client.connect(
@@ -62,6 +83,8 @@ async def connect(settings: Settings) -> Client:
         namespace=settings.temporal_namespace,
         data_converter=data_converter(settings),
         tls=tls_config(settings),
+        runtime=runtime,
+        interceptors=interceptors,
     )
 
 

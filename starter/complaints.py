@@ -58,15 +58,17 @@ async def open_complaint(
     key: str,
     received_at: datetime | None = None,
     procedure: ProcedureSettings | None = None,
+    digest: str | None = None,
 ) -> OpenedComplaint:
     """Start (or find) the workflow of submission `key`. The search attributes carry no
-    complainant data: codecs do not encrypt them."""
+    complainant data: codecs do not encrypt them. With `digest` (of what was submitted), a key
+    already used for another complaint raises conduct.intake_keys.KeyReused."""
     check_against_roster(intake, roster)
     council = roster.council(intake.council)
     assert council is not None
     received_at = received_at or datetime.now(UTC)
     # The register is synchronous SQL: keep it off the event loop (the web app serves on it).
-    reference, new = await asyncio.to_thread(reference_for, engine, key, council.code, received_at.year)
+    reference, new = await asyncio.to_thread(reference_for, engine, key, council.code, received_at.year, digest)
     groups = sorted({m.group for m in (roster.member(i) for i in intake.subject_members) if m})
     start = StartComplaint(
         reference=reference,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import shutil
 import signal
 import socket
@@ -18,6 +19,7 @@ import sys
 from pathlib import Path
 
 from conduct import search
+from conduct.private_files import open_private_append, private_dir
 
 DB_FILE = "temporal.db"
 LOG_FILE = "temporal.log"
@@ -79,14 +81,15 @@ def start(data_dir: Path, port: int, ui_port: int, codec_endpoint: str | None = 
         if not port_free(p):
             raise DevServerError(f"port {p} for {what} is already in use: choose another with {flag}")
     args = command(data_dir, port, ui_port, codec_endpoint)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with (data_dir / LOG_FILE).open("ab") as log:
+    private_dir(data_dir)
+    with os.fdopen(open_private_append(data_dir / LOG_FILE), "ab") as log:
         return subprocess.Popen(
             args,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
             process_group=0,
+            umask=0o077,  # the server's temporal.db (and its -wal, -shm) are made 0600
             preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
 

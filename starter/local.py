@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import secrets
 import signal
 import subprocess
 import uuid
@@ -27,13 +26,15 @@ from temporalio.service import RPCError, RPCStatusCode
 from conduct.case import CaseState
 from conduct.codec import new_key_spec
 from conduct.intake import ComplaintIntake
+from conduct.private_files import private_dir, private_secret
 from conduct.register import create_schema, make_engine
-from conduct.roster import load_roster
+from conduct.roster_file import load_roster
 from conduct.roster_store import current_roster, save_roster
 from conduct.settings import PROJECT_ROOT, Settings
 from starter import devserver
 from starter.client import connect, register_search_attributes, workflow_id
 from starter.complaints import open_complaint
+from starter.forwarded import UVICORN_OPTIONS
 from workflows.complaint import ComplaintWorkflow
 
 EXAMPLES = PROJECT_ROOT / "examples"
@@ -74,11 +75,14 @@ async def _unless_stopped(stop: asyncio.Event, work: Awaitable[T]) -> T:
 
 async def _connect_with_retry(settings: Settings, timeout: float = 20) -> Client:
     """The gRPC port opens a moment before the frontend answers: retry for a while."""
+    from conduct.metrics import LetterMetrics, worker_runtime  # the worker's metrics (off unless a port is set)
+
+    runtime = worker_runtime(settings)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
         try:
-            return await connect(settings)
+            return await connect(settings, runtime=runtime, interceptors=[LetterMetrics()])
         except RuntimeError:
             if loop.time() >= deadline:
                 raise devserver.DevServerError(
@@ -102,15 +106,11 @@ class _EmbeddedWeb(uvicorn.Server):
 
 def _dev_secret(settings: Settings, name: str) -> str:
     """A secret kept in the data directory, so forms and the webhook survive a restart."""
-    path = settings.data_dir / name
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(32) + "\n")
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return private_secret(settings.data_dir / name)
 
 
 async def _start_embedded(app: Any, port: int, what: str) -> tuple[_EmbeddedWeb, asyncio.Task[None]]:
-    server = _EmbeddedWeb(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", server_header=False))
+    server = _EmbeddedWeb(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **UVICORN_OPTIONS))
     task = asyncio.create_task(server.serve())
     for _ in range(200):
         if server.started or task.done():
@@ -182,6 +182,9 @@ async def _serve(
                 f"Codec endpoint  http://127.0.0.1:{codec_port}/signin   (the UI decodes for the MO and deputy; "
                 "a token: `conduct codec-token --as mo`)"
             )
+            from starter.signin_cli import banner_line
+
+            _say(banner_line(settings))
             _say(f"Outbox          {settings.resolved_outbox_dir}")
             _say(f"Data            {data_dir}   (export CONDUCT_DATA_DIR={data_dir})")
             _say(f"{RUNNING} Open a sample case with `conduct demo` in another shell; Ctrl-C stops everything.")
@@ -226,7 +229,7 @@ async def run_local(
             server = devserver.start(data_dir, port, ui_port, codec_endpoint=f"http://127.0.0.1:{codec_port}")
         except devserver.DevServerError as err:
             raise SystemExit(f"conduct dev: {err}") from None
-        settings.resolved_outbox_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.resolved_outbox_dir)
         _first_run(settings)
         problem: str | None = None
         try:
@@ -249,8 +252,7 @@ def _first_run(settings: Settings) -> None:
     """The embedded default encrypts payloads with a key kept in the data directory, and starts
     with the demo roster; neither is touched when already there."""
     if not settings.resolved_encryption_keys:
-        settings.key_file.write_text(new_key_spec(f"dev-{datetime.now(UTC):%Y%m%d}") + "\n")
-        settings.key_file.chmod(0o600)
+        private_secret(settings.key_file, lambda: new_key_spec(f"dev-{datetime.now(UTC):%Y%m%d}"))
         _say(f"Encryption      new key in {settings.key_file} (keep it: histories cannot be read without it)")
     if not settings.resolved_codec_secret:
         _dev_secret(settings, settings.codec_secret_file.name)

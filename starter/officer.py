@@ -1,23 +1,33 @@
-"""Who is at the keyboard: `--as OFFICER_ID` or CONDUCT_OFFICER, checked against the roster in
-force. The workflow checks roles again against the roster its case was opened with; this check
-stops an unknown id before anything reaches Temporal."""
+"""Who is at the keyboard, checked against the roster in force on every command.
+
+In order: `--as OFFICER_ID` / CONDUCT_OFFICER, a one-command sign-in that only the development
+issuer allows (CONDUCT_OIDC_ISSUER unset; against a real issuer it is refused, exit 3); then the
+tokens `conduct login` cached, verified and mapped to a roster officer (renewed when expired);
+otherwise a usage error that says to sign in. Every sign-in and refusal is a line in
+DATA_DIR/audit.log. The workflow checks roles again against the roster its case was opened with;
+this check stops an unknown person before anything reaches Temporal.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
+from conduct import audit
 from conduct.vocabulary import Role
-from starter.output import Exit, fail
+from starter.output import CliError, Exit, fail
 from starter.roster_io import roster_in_force
 
 if TYPE_CHECKING:
     from conduct.roster import Officer, Roster
     from conduct.settings import Settings
+    from conduct.signin import Trust
 
 ROSTER_KEEPERS = frozenset({Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER})
+AS_FLAG = "--as"
 
 
 def known_officer(roster: Roster | None, officer_id: str | None) -> Officer:
+    """The roster officer with this id (the development sign-in), or a refusal (exit 3)."""
     if not officer_id or not officer_id.strip():
         fail(Exit.USAGE, "say who you are: --as OFFICER_ID, or set CONDUCT_OFFICER")
     if roster is None:
@@ -28,18 +38,67 @@ def known_officer(roster: Roster | None, officer_id: str | None) -> Officer:
     return officer
 
 
+def _audit(settings: Settings, officer: str | None, result: audit.Result, reason: str | None, via: str) -> None:
+    try:
+        audit.record(settings.data_dir, "sign-in", officer, result, reason=reason, via=via)
+    except OSError as error:
+        fail(Exit.ERROR, f"cannot write the audit log in {settings.data_dir}: {error.strerror}")
+
+
+def _refuse_as(settings: Settings, trust: Trust, claimed: str) -> NoReturn:
+    _audit(settings, claimed, "refused", "--as with a real issuer", AS_FLAG)
+    fail(
+        Exit.REFUSED,
+        f"--as and CONDUCT_OFFICER are for the development issuer only: run `conduct login` ({trust.issuer})",
+    )
+
+
+def _as_officer(settings: Settings, trust: Trust, roster: Roster | None, claimed: str) -> Officer:
+    if not trust.development:
+        _refuse_as(settings, trust, claimed)
+    try:
+        officer = known_officer(roster, claimed)
+    except CliError:
+        _audit(settings, claimed, "refused", "not on the roster" if roster else "no roster", AS_FLAG)
+        raise
+    _audit(settings, officer.id, "ok", None, AS_FLAG)
+    return officer
+
+
 def identify(settings: Settings, officer_id: str | None) -> Officer:
-    """The acting officer, or a refusal (exit 3) when the id is not on the current roster."""
-    return known_officer(roster_in_force(settings), officer_id)
+    """The acting officer: by `--as` (development issuer only) or by the cached sign-in; exit 3 when
+    refused, exit 2 when nobody has signed in, exit 1 when the identity provider cannot be reached."""
+    from conduct.signin import IssuerUnreachable, SignInRefused, trust
+    from conduct.signin.session import cached_sign_in
+
+    trusted = trust(settings)
+    roster = roster_in_force(settings)
+    claimed = (officer_id or "").strip()
+    if claimed:
+        return _as_officer(settings, trusted, roster, claimed)
+    try:
+        signed_in = cached_sign_in(trusted, roster)
+    except SignInRefused as refused:
+        hint = "" if "conduct login" in refused.reason else "; run `conduct login` to sign in again"
+        fail(Exit.REFUSED, f"sign-in refused: {refused.reason}{hint}")
+    except IssuerUnreachable as error:
+        fail(Exit.ERROR, str(error))
+    except OSError as error:
+        fail(Exit.ERROR, f"cannot write the audit log in {settings.data_dir}: {error.strerror}")
+    if signed_in is not None:
+        return signed_in.officer
+    if trusted.development:
+        fail(Exit.USAGE, "say who you are: run `conduct login --dev OFFICER_ID`, or pass --as OFFICER_ID "
+                         "(or set CONDUCT_OFFICER)")  # fmt: skip
+    fail(Exit.USAGE, f"sign in first: run `conduct login` ({trusted.issuer})")
 
 
 def may_replace_roster(settings: Settings, officer_id: str | None) -> Officer | None:
     """Anyone may import the first roster (there is nobody to check against yet); afterwards only
     the Monitoring Officer or the deputy."""
-    roster = roster_in_force(settings)
-    if roster is None:
+    if roster_in_force(settings) is None:
         return None
-    officer = known_officer(roster, officer_id)
+    officer = identify(settings, officer_id)
     if not ROSTER_KEEPERS & set(officer.roles):
         fail(Exit.REFUSED, f"{officer.id} cannot replace the roster: it needs monitoring_officer or deputy")
     return officer

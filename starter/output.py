@@ -2,7 +2,9 @@
 failure, so a script can tell a refusal (3) from a missing case (4) from a broken setup (1).
 
 Every string that came from a person (complaint text, reasons, ids typed on the command line)
-goes through `esc` before Rich sees it: `[bold]` in a complainant's text prints as written.
+goes through `esc` before Rich sees it: `[bold]` in a complainant's text prints as written, and
+control and escape characters are stripped (`printable`): a text cannot clear the officer's
+screen, retitle the terminal or hide a line behind a carriage return.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 from collections.abc import Callable
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
@@ -63,16 +66,30 @@ def err() -> Console:
     return _console(stderr=True)
 
 
+# C0 controls but tab and newline, DEL, C1 controls (0x9b is a one-byte CSI), and the
+# bidirectional overrides and isolates that reorder what is shown.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# What json.dumps(ensure_ascii=False) leaves raw inside strings but a terminal would obey.
+_JSON_RAW_CONTROLS = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(value: object) -> str:
+    """A person's string fit for a terminal: control and escape characters removed (lines and tabs kept)."""
+    return _UNPRINTABLE.sub("", "" if value is None else str(value))
+
+
 def esc(value: object) -> str:
-    """A person's string, safe to put inside Rich markup."""
+    """A person's string, safe to put inside Rich markup and to print."""
     from rich.markup import escape
 
-    return escape("" if value is None else str(value))
+    return escape(printable(value))
 
 
 def emit_json(data: Any) -> None:
-    """JSON on stdout, never through Rich (no wrapping, no markup)."""
-    typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+    """JSON on stdout, never through Rich (no wrapping, no markup). The data is kept whole: the
+    control characters json leaves raw are written as \\u escapes, which a terminal does not obey."""
+    text = json.dumps(data, indent=2, default=str, ensure_ascii=False)
+    typer.echo(_JSON_RAW_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 def done(message: str, warnings: list[str] | None = None) -> None:

@@ -136,8 +136,9 @@ def groups(
 ) -> None:
     """The Group Leader form: per political group (the subject's group on receipt), complaints by
     source (public; officers, parish clerks included; councillors) and by level reached (no
-    action/initial assessment = the form's Informal, informal resolution = Local Resolution,
-    investigation, hearing; breach found)."""
+    action or not yet assessed; informal resolution = the Welsh form's Informal; investigation and
+    hearing = its Local Resolution; breach found). The yearly reports by council and group are
+    `conduct group-reports`."""
     from rich.table import Table
 
     from conduct import reports

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from conduct.roster import Council, GroupLeader, IndependentPerson, Member, Officer, Roster
+from conduct.roster import Roster
+from conduct.roster_file import ENTRIES, roster_from_data
 from starter.output import Exit, esc, fail, out
 from starter.roster_layout import CSV_LAYOUT  # noqa: F401  (re-exported: the CSV layout is this module's)
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 COLUMNS = [
     "kind", "id", "name", "email", "council", "group", "roles", "member", "co_opted",
     "code", "nation", "type", "principal", "sub_committee",
-    "chair_name", "chair_email", "clerk_name", "clerk_email",
+    "chair_name", "chair_email", "clerk_name", "clerk_email", "login",
 ]  # fmt: skip
 
 _KINDS = {
@@ -40,13 +41,7 @@ _KINDS = {
     "independent_person": "independent_persons",
     "officer": "officers",
 }
-_MODELS: dict[str, type[BaseModel]] = {
-    "councils": Council,
-    "members": Member,
-    "group_leaders": GroupLeader,
-    "independent_persons": IndependentPerson,
-    "officers": Officer,
-}
+_MODELS: dict[str, type[BaseModel]] = dict(ENTRIES)  # strict: a misplaced key or a bad address is an error
 
 
 # ----------------------------------------------------------------------------- files
@@ -72,7 +67,7 @@ def read_roster_file(path: Path) -> Roster:
             data = json.loads(raw)
         else:
             data = roster_data_from_csv(raw.decode("utf-8-sig"))
-        return Roster.model_validate(data)
+        return roster_from_data(data)
     except UnicodeDecodeError:
         fail(Exit.USAGE, f"{path}: not UTF-8 text")
     except (tomllib.TOMLDecodeError, json.JSONDecodeError, RosterFileError, csv.Error) as error:
@@ -119,7 +114,7 @@ def _csv_entry(kind: str, row: dict[str, str]) -> dict[str, Any]:
         return {k: given[k] for k in ("council", "group", "member") if k in given}
     if kind == "independent_persons":
         return {k: given[k] for k in ("id", "name", "email") if k in given}
-    entry = {k: given[k] for k in ("id", "name", "email") if k in given}
+    entry = {k: given[k] for k in ("id", "name", "email", "login") if k in given}
     roles = given.get("roles", "").replace("|", ";").replace(",", ";")
     entry["roles"] = [_words(r) for r in roles.split(";") if r.strip()]
     return entry
@@ -182,7 +177,8 @@ def roster_to_csv(roster: Roster) -> str:
         writer.writerow({"kind": "independent_person", "id": p.id, "name": p.name, "email": p.email})
     for o in roster.officers:
         roles = ";".join(r.value.replace("_", "-") for r in o.roles)
-        writer.writerow({"kind": "officer", "id": o.id, "name": o.name, "email": o.email, "roles": roles})
+        row = {"kind": "officer", "id": o.id, "name": o.name, "email": o.email, "roles": roles, "login": o.login or ""}
+        writer.writerow(row)
     return buffer.getvalue()
 
 
@@ -240,6 +236,18 @@ def _newest_roster_body_from_sqlite_file(url: str) -> str | None:
     except sqlite3.Error:
         return None
     return row[0] if row and isinstance(row[0], str) else None
+
+
+def newest_roster(settings: Settings) -> tuple[int, Roster] | None:
+    """The roster in force and its number in the register (what `conduct roster push` sends)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from conduct.roster_store import RosterRow
+
+    with register(settings) as engine, Session(engine) as session:
+        row = session.execute(select(RosterRow.id, RosterRow.body).order_by(RosterRow.id.desc()).limit(1)).first()
+    return (row.id, Roster.model_validate_json(row.body)) if row else None
 
 
 def import_roster(settings: Settings, roster: Roster) -> int:

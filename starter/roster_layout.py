@@ -12,13 +12,14 @@ the defaults):
   member              id, name, email, council, group, co_opted
   group_leader        council, group, member
   independent_person  id, name, email
-  officer             id, name, email, roles
+  officer             id, name, email, roles, login
 
 nation: england, wales, scotland or northern-ireland; type: principal or
 parish (a parish names its principal council); co_opted: true or false;
 roles: separated by ; from monitoring-officer, deputy-monitoring-officer,
-investigating-officer, democratic-services. Rows whose kind starts with #
-are comments. Example:
+investigating-officer, democratic-services; login: what the identity
+provider asserts for the officer (default: their email). Rows whose kind
+starts with # are comments. Example:
 
   kind,id,name,email,council,group,member,roles,code
   council,worthing,Worthing Borough Council,,,,,,WBC

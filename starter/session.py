@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pydantic import BaseModel
 from temporalio.service import RPCError, RPCStatusCode, ServiceClient
 
 from starter.client import connect, connect_service, workflow_id
 from starter.output import CliError, Exit
 
 if TYPE_CHECKING:
-    from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+    from temporalio.api.workflow.v1 import PendingActivityInfo
+    from temporalio.client import Client, WorkflowExecutionDescription, WorkflowHandle, WorkflowUpdateFailedError
 
     from conduct.case import CaseState
     from conduct.settings import Settings
@@ -131,3 +133,195 @@ async def status(client: Client, reference: str) -> CaseState:
     from workflows.complaint import ComplaintWorkflow  # the case model and the workflow: only for this query
 
     return await handle(client, reference).query(ComplaintWorkflow.status, rpc_timeout=QUERY_TIMEOUT)
+
+
+# ----------------------------------------------------------------------------- what a case is doing now
+
+# How each activity reads as a step, with its summary (the workflow sets one on every activity,
+# e.g. "acknowledgement to complainant") in place of {summary}.
+_STEPS = {
+    "send_letter": "sending the {summary}",
+    "send_letters": "sending the {summary}",
+    "sync_case": "updating the {summary}",
+    "publish_notice": "publishing the decision notice",
+    "compute_deadline": "computing a deadline",
+}
+ERROR_CHARS = 300  # an error is shown on one line; a provider's full answer belongs in the worker's log
+
+
+class PendingStep(BaseModel):
+    """A step the case is carrying out now (a pending activity), as the MO reads it."""
+
+    activity: str
+    summary: str = ""
+    attempt: int
+    last_error: str = ""
+    next_attempt_at: datetime | None = None
+    paused: bool = False
+
+    @property
+    def step(self) -> str:
+        template = _STEPS.get(self.activity)
+        if template and (self.summary or "{summary}" not in template):
+            return template.format(summary=self.summary)
+        return f"{self.activity} ({self.summary})" if self.summary else self.activity
+
+    def line(self) -> str:
+        """One line, e.g. `sending the acknowledgement to complainant, attempt 8: <error>`."""
+        text = f"{self.step}, attempt {self.attempt}"
+        if self.paused:
+            text += " (paused)"
+        return f"{text}: {self.last_error}" if self.last_error else text
+
+
+class Progress(BaseModel):
+    """What a running case waits on: its pending steps, and a workflow task that keeps failing."""
+
+    steps: list[PendingStep] = []
+    failing_task_attempt: int = 0
+
+    def lines(self) -> list[str]:
+        lines = [step.line() for step in self.steps]
+        if self.failing_task_attempt > 1:
+            lines.append(
+                f"the case's own next step, attempt {self.failing_task_attempt}: the worker fails on it (see its log)"
+            )
+        return lines
+
+
+async def progress(client: Client, reference: str) -> Progress:
+    """Pending activities from `describe`, each named by its summary (found in the history: the
+    description does not carry it), with its attempt and last error decoded by the client's converter."""
+    description = await handle(client, reference).describe(rpc_timeout=QUERY_TIMEOUT)
+    raw = description.raw_description
+    pending = list(raw.pending_activities)
+    summaries = await _summaries(client, description, {p.activity_id for p in pending}) if pending else {}
+    steps = [await _step(client, description, p, summaries.get(p.activity_id, "")) for p in pending]
+    task = raw.pending_workflow_task if raw.HasField("pending_workflow_task") else None
+    return Progress(steps=steps, failing_task_attempt=task.attempt if task else 0)
+
+
+async def status_and_progress(client: Client, reference: str) -> tuple[CaseState, Progress]:
+    """The case (its `status` query) and what it is waiting on, for `conduct show`."""
+    state = await status(client, reference)
+    try:
+        now = await progress(client, reference)
+    except RPCError:  # the case itself answered; what it waits on is a nicety
+        now = Progress()
+    return state, now
+
+
+async def _step(client: Client, description: WorkflowExecutionDescription, p: PendingActivityInfo,
+                summary: str) -> PendingStep:  # fmt: skip
+    from temporalio.api.enums.v1 import PendingActivityState
+
+    return PendingStep(
+        activity=p.activity_type.name,
+        summary=summary,
+        attempt=p.attempt,
+        last_error=await _error(client, description, p) if p.HasField("last_failure") else "",
+        next_attempt_at=p.next_attempt_schedule_time.ToDatetime(tzinfo=UTC)
+        if p.HasField("next_attempt_schedule_time")
+        else None,
+        paused=p.paused or p.state == PendingActivityState.PENDING_ACTIVITY_STATE_PAUSED,
+    )
+
+
+async def _error(client: Client, description: WorkflowExecutionDescription, p: PendingActivityInfo) -> str:
+    """The last failure's message, decoded as the worker encoded it (failure text may be encrypted)."""
+    from temporalio.api.failure.v1 import Failure
+    from temporalio.converter import ActivitySerializationContext
+
+    failure = Failure()
+    failure.CopyFrom(p.last_failure)
+    context = ActivitySerializationContext(
+        namespace=client.namespace,
+        activity_id=p.activity_id,
+        activity_type=p.activity_type.name,
+        activity_task_queue=description.task_queue,
+        workflow_id=description.id,
+        workflow_type=description.workflow_type,
+        is_local=False,
+    )
+    try:
+        error = await client.data_converter.with_context(context).decode_failure(failure)
+        message = str(error) or p.last_failure.message
+    except Exception:  # undecodable (a key no longer configured): what the server holds
+        message = p.last_failure.message
+    message = " ".join(message.split())
+    return message if len(message) <= ERROR_CHARS else message[: ERROR_CHARS - 1] + "…"
+
+
+async def _summaries(client: Client, description: WorkflowExecutionDescription, wanted: set[str]) -> dict[str, str]:
+    """activity id -> the summary on its ActivityTaskScheduled event, read newest first (pending
+    activities were scheduled recently; a long case's history is not read whole)."""
+    from temporalio.api.common.v1 import Payload, WorkflowExecution
+    from temporalio.api.enums.v1 import EventType
+    from temporalio.api.workflowservice.v1 import GetWorkflowExecutionHistoryReverseRequest
+    from temporalio.converter import WorkflowSerializationContext
+
+    payloads: dict[str, Payload] = {}
+    request = GetWorkflowExecutionHistoryReverseRequest(
+        namespace=client.namespace,
+        execution=WorkflowExecution(workflow_id=description.id, run_id=description.run_id),
+        maximum_page_size=100,
+    )
+    try:
+        while len(payloads) < len(wanted):
+            page = await client.workflow_service.get_workflow_execution_history_reverse(
+                request, retry=True, timeout=QUERY_TIMEOUT
+            )
+            for event in page.history.events:
+                if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+                    activity_id = event.activity_task_scheduled_event_attributes.activity_id
+                    if activity_id in wanted and event.user_metadata.HasField("summary"):
+                        payloads[activity_id] = event.user_metadata.summary
+            if not page.next_page_token:
+                break
+            request.next_page_token = page.next_page_token
+    except RPCError:  # e.g. a server without reverse history: the steps are named by activity alone
+        pass
+    converter = client.data_converter.with_context(
+        WorkflowSerializationContext(namespace=client.namespace, workflow_id=description.id)
+    )
+    summaries = {}
+    for activity_id, payload in payloads.items():
+        try:
+            [summary] = await converter.decode([payload], [str])
+        except Exception:  # an undecodable summary: the activity's type names the step
+            continue
+        summaries[activity_id] = str(summary)
+    return summaries
+
+
+WORKER_SEEN = timedelta(minutes=2)  # a live worker polls again within about a minute
+
+
+async def worker_note(client: Client, reference: str) -> str:
+    """Whether a worker polls the case's task queue: the usual reason a case does not answer."""
+    from temporalio.api.enums.v1 import TaskQueueKind, TaskQueueType
+    from temporalio.api.taskqueue.v1 import TaskQueue
+    from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+
+    try:
+        description = await handle(client, reference).describe(rpc_timeout=QUERY_TIMEOUT)
+        queue = description.task_queue
+        answer = await client.workflow_service.describe_task_queue(
+            DescribeTaskQueueRequest(
+                namespace=client.namespace,
+                task_queue=TaskQueue(name=queue, kind=TaskQueueKind.TASK_QUEUE_KIND_NORMAL),
+                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+            ),
+            retry=True,
+            timeout=QUERY_TIMEOUT,
+        )
+    except RPCError:
+        return "is the worker running (`make run`)?"
+    now = datetime.now(UTC)
+    live = [p for p in answer.pollers if now - p.last_access_time.ToDatetime(tzinfo=UTC) < WORKER_SEEN]
+    if not live:
+        return f"no worker is polling its task queue {queue!r}: is the worker running (`make run`)?"
+    return (
+        f"a worker polls its task queue {queue!r} but did not take the case up: it may be busy "
+        "(after a restart it replays open cases) or failing on this case (see its log)"
+    )

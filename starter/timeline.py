@@ -37,7 +37,7 @@ from conduct.search import OVERDUE
 from starter import session
 from starter.output import esc, out
 
-_SUMMARY = re.compile(r"^(?P<clock>[a-z_]+) (?P<event>reminder|lapse) (?P<target>\S+)$")
+_SUMMARY = re.compile(r"^(?P<clock>[a-z_]+) (?P<event>reminder|lapse|escalation) (?P<target>\S+)$")
 _ENDED = ("met", "met_late", "stopped")
 # Updates whose handler stops a running clock (the others that end a clock meet it).
 _STOPPING_UPDATES = frozenset({"stop_clock", "request_info", "withdrawal_decision"})
@@ -148,6 +148,7 @@ class _Fold:
         self.scheduled: dict[int, tuple[str, Any]] = {}
         self.timers: dict[int, str] = {}  # started event id -> summary
         self.actions: dict[str, HistoryEntry] = {}  # update id -> entry
+        self.letters: dict[str, HistoryEntry] = {}  # letter key (without recipient) -> entry
         self.clock_state: dict[str, str] = {}
         self.clock_due: dict[str, date | None] = {}
         # Look-ahead material for classifying a cancelled clock timer.
@@ -262,7 +263,15 @@ class _Fold:
             receipts = value if isinstance(value, list) else [value]
             to = [{"role": str(_dict(r).get("role")), "to": str(_dict(r).get("to"))} for r in receipts if r]
             template = str(_dict(receipts[0]).get("template")) if receipts and receipts[0] else "letter"
-            self.add(e, "letter", template, to=to)
+            # One activity per recipient: the recipients of one letter share its key up to the
+            # recipient ("REF/007-decision_notice/…") and read as one line.
+            letter = "/".join(str(_dict(receipts[0]).get("key", "")).split("/")[:2]) if receipts and receipts[0] else ""
+            entry = self.letters.get(letter) if letter else None
+            if entry is None:
+                entry = self.add(e, "letter", template, to=[])
+                if letter:
+                    self.letters[letter] = entry
+            entry.to.extend(to)
         elif kind == "publish_notice":
             self.add(e, "published", "decision_notice", detail="decision notice published (R12)")
 
@@ -279,6 +288,8 @@ class _Fold:
         clock = match["clock"]
         if match["event"] == "reminder":
             self.clock_event(e, clock, "reminded")
+        elif match["event"] == "escalation":
+            self.clock_event(e, clock, "lapsed", detail="still lapsed: escalated again")
         elif clock == "comment_period":  # R7: the comment period simply closes
             self.clock_event(e, clock, "met", detail="closed at the end of the comment period")
         else:

@@ -25,7 +25,8 @@ from typer.testing import CliRunner, Result
 from conduct import search
 from conduct.calendar import london_date
 from conduct.register import create_schema, make_engine
-from conduct.roster import Roster, load_roster
+from conduct.roster import Roster
+from conduct.roster_file import load_roster
 from conduct.settings import PROJECT_ROOT, Settings, get_settings
 from starter.cli import app
 from starter.client import DATA_CONVERTER

@@ -11,6 +11,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
@@ -48,9 +50,14 @@ class Case:
     async def settle(self, timeout: float = 10) -> None:
         """Wait until the workflow is idle: no activity in flight and its history unchanged over a
         few polls (the time-skipping server does not report pending workflow tasks)."""
+        # The raw description: the time-skipping server keeps an unset Datetime search attribute
+        # as a null payload, which the client's decoding of `describe()` cannot read.
+        request = DescribeWorkflowExecutionRequest(
+            namespace=self.driver.client.namespace, execution=WorkflowExecution(workflow_id=self.handle.id)
+        )
         last, steady = -1, 0
         for _ in range(int(timeout / 0.03)):
-            raw = (await self.handle.describe()).raw_description
+            raw = await self.driver.client.workflow_service.describe_workflow_execution(request)
             length = raw.workflow_execution_info.history_length
             steady = steady + 1 if length == last and not raw.pending_activities else 0
             if steady >= 3:

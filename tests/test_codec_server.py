@@ -38,7 +38,8 @@ from typer.testing import CliRunner
 
 from conduct.codec import EncryptionCodec, new_key_spec, parse_keys
 from conduct.register import create_schema, make_engine
-from conduct.roster import Roster, load_roster
+from conduct.roster import Roster
+from conduct.roster_file import load_roster
 from conduct.roster_store import save_roster
 from conduct.settings import PROJECT_ROOT, Settings, get_settings
 from conduct.vocabulary import Role
@@ -217,6 +218,16 @@ def test_cors_from_any_other_origin_is_refused(client: TestClient) -> None:
 # ----------------------------------------------------------------------------- who may decode
 
 
+def test_the_longest_token_lifetime_is_configured(codec_settings: Settings) -> None:
+    """CONDUCT_CODEC_TOKEN_MAX_HOURS: a token running longer than it is refused by the endpoint."""
+    shorter = codec_settings.model_copy(update={"codec_token_max_hours": 1})
+    with TestClient(create_codec_app(shorter, roster_ttl=0), base_url=BASE) as http:
+        refused = http.post("/decode", json=body(plain()), headers={"authorization": f"Bearer {token(hours=2)}"})
+        assert refused.status_code == 401 and "longer than the 1 hours allowed" in refused.json()["error"]
+        served = http.post("/decode", json=body(plain()), headers={"authorization": f"Bearer {token(hours=0.5)}"})
+        assert served.status_code == 200, served.text
+
+
 @pytest.mark.parametrize(
     ("headers", "says"),
     [
@@ -227,6 +238,9 @@ def test_cors_from_any_other_origin_is_refused(client: TestClient) -> None:
         ({"authorization": f"Bearer {token(secret='another-secret')}"}, "not valid here"),
         ({"authorization": f"Bearer {token()[:-2]}AA"}, "not valid here"),
         ({"authorization": f"Bearer {tokens.mint(SECRET, 'mo', datetime.now(UTC) - timedelta(seconds=1))}"}, "expired"),
+        # minted with the secret to run for ten years: the lifetime is checked on every request (issue 12)
+        ({"authorization": f"Bearer {token(hours=24 * 3653)}"}, "longer than the 12 hours allowed"),
+        ({"authorization": f"Bearer {token(hours=13)}"}, "longer than the 12 hours allowed"),
         ({"authorization": "Bearer " + "x" * 5000}, "too long"),
         ({"cookie": f"{COOKIE}=forged"}, "not a conduct codec token"),
     ],
@@ -484,6 +498,8 @@ def test_codec_token_is_made_only_for_officers_who_may_read(
     assert _invoke(codec_settings, "codec-token", "--as", "ghost").exit_code == 3
     assert _invoke(codec_settings, "codec-token").exit_code == 2
     assert _invoke(codec_settings, "codec-token", "--as", "mo", "--hours", "1000").exit_code == 2
+    longer = _invoke(codec_settings, "codec-token", "--as", "mo", "--hours", "13")  # past CONDUCT_CODEC_TOKEN_MAX_HOURS
+    assert longer.exit_code == 2 and "CONDUCT_CODEC_TOKEN_MAX_HOURS" in longer.stderr
     no_secret = _invoke(codec_settings.model_copy(update={"codec_secret": ""}), "codec-token", "--as", "mo")
     assert no_secret.exit_code == 1 and "no codec secret" in no_secret.stderr
     issued = (codec_settings.data_dir / "codec-audit.log").read_text()

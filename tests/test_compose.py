@@ -21,8 +21,19 @@ COMPOSE = PROJECT_ROOT / "docker-compose.yml"
 DOCKERFILE = PROJECT_ROOT / "Dockerfile"
 ENV_EXAMPLE = PROJECT_ROOT / ".env.example"
 PYPROJECT = PROJECT_ROOT / "pyproject.toml"
+PROMETHEUS_DIR = PROJECT_ROOT / "deploy" / "prometheus"
 
-SERVICES = {"postgresql", "temporal", "temporal-setup", "temporal-ui", "worker", "web", "codec", "mailpit"}
+SERVICES = {
+    "postgresql",
+    "temporal",
+    "temporal-setup",
+    "temporal-ui",
+    "worker",
+    "web",
+    "codec",
+    "mailpit",
+    "prometheus",
+}
 REQUIRED = {
     "POSTGRES_PASSWORD",
     "CONDUCT_ENCRYPTION_KEYS",
@@ -207,6 +218,110 @@ def test_every_variable_is_in_env_example() -> None:
     assert used >= REQUIRED
     assert used - _env_example_names() == set()
     assert "new_key_spec" in ENV_EXAMPLE.read_text()
+
+
+# ----------------------------------------------------------------------------- monitoring
+
+
+def _scrape_targets(config: dict) -> dict[str, list[str]]:
+    return {
+        job["job_name"]: [target for static in job["static_configs"] for target in static["targets"]]
+        for job in config["scrape_configs"]
+    }
+
+
+def test_prometheus_scrapes_the_worker_and_the_web_app(compose: dict) -> None:
+    services = compose["services"]
+    prometheus = services["prometheus"]
+    assert prometheus["image"].startswith("prom/prometheus:")
+    mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in prometheus["volumes"]}
+    assert (PROJECT_ROOT / mounts["/etc/prometheus"]).resolve() == PROMETHEUS_DIR.resolve()
+    assert "--config.file=/etc/prometheus/prometheus.yml" in prometheus["command"]
+    config = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
+    assert all((PROMETHEUS_DIR / name).is_file() for name in config["rule_files"])
+
+    worker = _env(services["worker"])
+    port = worker["CONDUCT_WORKER_METRICS_PORT"]
+    assert worker["CONDUCT_WORKER_METRICS_HOST"] == "0.0.0.0"  # reachable from the prometheus container
+    assert port in [str(p) for p in services["worker"]["expose"]]
+    web = services["web"]["command"]
+    targets = _scrape_targets(config)
+    assert targets["conduct-worker"] == [f"worker:{port}"]
+    assert targets["conduct-web"] == [f"web:{web[web.index('--port') + 1]}"]  # its /metrics
+
+
+def test_alert_rules_cover_failing_activities_workflow_tasks_and_schedule_to_start() -> None:
+    rules = [
+        rule
+        for group in yaml.safe_load((PROMETHEUS_DIR / "alerts.yml").read_text())["groups"]
+        for rule in group["rules"]
+    ]
+    names = [rule["alert"] for rule in rules]
+    assert len(names) == len(set(names))
+    for rule in rules:
+        assert rule["labels"]["severity"] in ("critical", "warning", "info"), rule["alert"]
+        assert rule["annotations"]["summary"], rule["alert"]
+    exprs = "\n".join(rule["expr"] for rule in rules)
+    for metric in (
+        "temporal_activity_execution_failed",
+        "temporal_workflow_task_execution_failed",
+        "temporal_workflow_task_schedule_to_start_latency_bucket",
+        "temporal_activity_schedule_to_start_latency_bucket",
+        "conduct_letters_failed",
+    ):
+        assert metric in exprs, metric
+
+
+ALERT_TESTS = """
+rule_files: [{rules}]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: >-
+          temporal_workflow_task_execution_failed{{workflow_type="Complaint",failure_reason="NonDeterminismError"}}
+        values: '0 0 0 1 2 3 4 5 6 7 8 9 10'
+      - series: 'temporal_activity_execution_failed{{activity_type="send_letter"}}'
+        values: '0 1 1 1 1 1 1 1 1 1 1 1 1'
+      - series: 'up{{job="conduct-worker"}}'
+        values: '1 1 1 1 0 0 0 0 0 0 0 0 0'
+    alert_rule_test:
+      - eval_time: 10m
+        alertname: ConductWorkflowTaskFailing
+        exp_alerts:
+          - exp_labels: {{severity: critical, workflow_type: Complaint, failure_reason: NonDeterminismError}}
+            exp_annotations:
+              summary: Workflow tasks of Complaint are failing (NonDeterminismError)
+              description: >-
+                Cases are stuck until a fix is deployed. Read the worker's log, run `conduct replay-check`
+                against the running cases, and roll back the last deploy if it caused this.
+      - eval_time: 10m
+        alertname: ConductActivityFailing
+        exp_alerts: []
+      - eval_time: 10m
+        alertname: ConductWorkerDown
+        exp_alerts:
+          - exp_labels: {{severity: critical, job: conduct-worker}}
+            exp_annotations:
+              summary: The conduct worker does not answer
+              description: >-
+                No worker means no letter is sent and no clock escalates. Check `docker compose ps worker`
+                and its logs.
+"""
+
+
+def test_promtool_checks_the_config_and_the_alerts(tmp_path: Path) -> None:
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool not installed: apt-get install prometheus")
+    checked = subprocess.run(
+        [promtool, "check", "config", str(PROMETHEUS_DIR / "prometheus.yml")], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    tests = tmp_path / "alerts_test.yml"
+    tests.write_text(ALERT_TESTS.format(rules=PROMETHEUS_DIR / "alerts.yml"))
+    tested = subprocess.run([promtool, "test", "rules", str(tests)], capture_output=True, text=True)
+    assert tested.returncode == 0, tested.stdout + tested.stderr
 
 
 # ----------------------------------------------------------------------------- the image

@@ -3,7 +3,7 @@
 from datetime import date
 
 from conduct.intake import ComplaintIntake
-from conduct.roster import load_roster
+from conduct.roster_file import load_roster
 from conduct.settings import PROJECT_ROOT
 from tests import factories
 

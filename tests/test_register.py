@@ -15,6 +15,7 @@ from activities.notifications import LetterActivities
 from conduct import register
 from conduct.case import TimelineEntry, Withdrawal
 from conduct.letters import LetterReceipt, LetterTemplate
+from conduct.projection import CaseSync, case_sync
 from conduct.register import (
     ClockRow,
     ComplaintRow,
@@ -257,6 +258,83 @@ def test_withdrawal_and_informal_decisions_are_recorded(engine: Engine):
     with Session(engine) as session:
         register.sync_case(session, state)
     assert counts(engine)["decisions"] == 3
+
+
+# ----------------------------------------------------------------------------- revisions
+
+
+def _stage(engine: Engine) -> tuple[str, int]:
+    with Session(engine) as session:
+        row = session.get(ComplaintRow, REFERENCE)
+        return row.stage, row.revision
+
+
+def test_an_older_revision_never_overwrites_a_newer_one_even_with_equal_timestamps(engine: Engine):
+    """Two checkpoints in one workflow task share `workflow.now()`: their syncs have equal
+    timestamps, and a late retry of the first must not undo the second."""
+    first = case_sync(early_state(), revision=1)
+    second = first.model_copy(update={"revision": 2, "stage": Stage.INFORMAL_RESOLUTION})
+    assert first.updated_at == second.updated_at
+    assert register.sync_case(engine, first) is True
+    assert register.sync_case(engine, second) is True
+    assert _stage(engine) == ("informal_resolution", 2)
+    before = snapshot(engine)
+    assert register.sync_case(engine, first) is False  # the retry of revision 1 arrives late
+    assert snapshot(engine) == before
+    assert register.sync_case(engine, second) is True  # a retry of the same revision is harmless
+    assert snapshot(engine) == before
+    # the revision orders the writes, not the clock: a newer revision with an older timestamp wins
+    third = second.model_copy(update={"revision": 3, "stage": Stage.ASSESSMENT, "updated_at": factories.RECEIVED_AT})
+    assert register.sync_case(engine, third) is True
+    assert _stage(engine) == ("assessment", 3)
+
+
+def test_concurrent_syncs_keep_the_highest_revision(engine: Engine):
+    """Syncs of one case racing each other in any order: the highest revision is what stays."""
+    base = case_sync(early_state(), revision=0)
+    stages = [Stage.ASSESSMENT, Stage.INFORMAL_RESOLUTION, Stage.INVESTIGATOR_APPOINTMENT, Stage.INVESTIGATION]
+    syncs = [base.model_copy(update={"revision": n, "stage": stages[n % len(stages)]}) for n in range(1, 13)]
+    order = syncs[::-1] + syncs  # the newest first, then every older one again
+    barrier = threading.Barrier(len(order))
+    errors: list[BaseException] = []
+
+    def write(sync: CaseSync) -> None:
+        try:
+            barrier.wait()
+            register.sync_case(engine, sync)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(sync,)) for sync in order]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert _stage(engine) == (syncs[-1].stage.value, 12)
+
+
+def test_case_sync_carries_what_the_register_stores_and_no_more():
+    """The projection is what goes into history at every checkpoint: no timeline, no letters, no
+    allegation, no address or phone of the complainant; and it writes the same register rows as
+    the whole state did."""
+    state = factories.case_state()
+    sync = case_sync(state, revision=7)
+    text = sync.model_dump_json()
+    intake = state.intake
+    for absent in (intake.description[:40], intake.complainant.address, intake.complainant.phone):
+        assert absent not in text
+    assert "timeline" not in sync.model_dump() and "letters" not in sync.model_dump()
+    assert len(text) < len(state.model_dump_json()) / 2
+    assert {(p.role.value, p.id) for p in sync.parties} == {
+        ("subject_member", "wbc-04"),
+        ("investigating_officer", "io-1"),
+        ("independent_person", "ip-1"),
+        ("independent_person", "ip-2"),
+        ("independent_person", "ip-3"),
+    }
+    assert sync.updated_at == state.closed_at and sync.revision == 7
+    assert CaseSync.model_validate_json(text) == sync  # round-trips as the activity's input
 
 
 # ----------------------------------------------------------------------------- notifications

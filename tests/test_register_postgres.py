@@ -49,6 +49,8 @@ REUSED = (
     "test_sync_case_mirrors_removed_children",
     "test_sync_case_keeps_publication",
     "test_withdrawal_and_informal_decisions_are_recorded",
+    "test_an_older_revision_never_overwrites_a_newer_one_even_with_equal_timestamps",
+    "test_concurrent_syncs_keep_the_highest_revision",
     "test_record_notification_is_idempotent",
     "test_record_notification_under_concurrency",
     "test_allocate_reference_sequences_per_council_and_year",

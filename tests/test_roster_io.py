@@ -90,6 +90,23 @@ def test_csv_mistakes_are_reported_plainly(tmp_path: Path, text: str, message: s
     assert message in refused(write(tmp_path, "bad.csv", text))
 
 
+def test_a_misplaced_key_or_an_unsendable_address_is_still_refused_on_import(tmp_path: Path) -> None:
+    """The roster models in history are lenient (issue 11); a roster file is still read strictly."""
+    data = factories.roster().model_dump(mode="json")
+    data["members"][0]["colour"] = "red"
+    assert "members.0.colour: Extra inputs are not permitted" in refused(write(tmp_path, "a.json", json.dumps(data)))
+    data = factories.roster().model_dump(mode="json")
+    data["councils"][0]["committee_chair"] = {"name": "Chair", "email": "chair@x.example", "phone": "01"}
+    assert "councils.0.committee_chair.phone" in refused(write(tmp_path, "b.json", json.dumps(data)))
+    data = factories.roster().model_dump(mode="json")
+    data["officers"][0]["email"] = "josé@adur-worthing.example"
+    assert "officers.0.email" in refused(write(tmp_path, "c.json", json.dumps(data)))
+    text = "kind,id,name,email,council\nmember,m1,Ann,josé@x.example,c\n"
+    assert "line 2 (member): email" in refused(write(tmp_path, "d.csv", text))
+    toml = '[[councils]]\nid = "c"\nname = "C"\ncode = "CC"\nprincipal_council = "x"\n'
+    assert "councils.0.principal_council" in refused(write(tmp_path, "e.toml", toml))
+
+
 def test_other_file_problems_are_usage_errors(tmp_path: Path) -> None:
     assert "give a .toml, .csv or .json" in refused(write(tmp_path, "roster.yaml", "councils: []"))
     assert "cannot read" in refused(tmp_path / "missing.toml")
@@ -152,3 +169,28 @@ def test_roster_import_and_show_from_toml_and_csv(cli, tmp_path: Path) -> None: 
     result = cli("roster", "import", str(write(tmp_path, "bad.csv", "kind,id\nwizard,x\n")), "--as", "mo")
     assert result.exit_code == 2 and "unknown kind 'wizard'" in result.output
     assert len(json.loads(cli("roster", "show", "--json", "--as", "mo").stdout)["members"]) == 21
+
+
+def test_import_while_temporal_is_down_stores_the_roster_and_says_open_cases_were_not_updated(
+    cli,  # noqa: ANN001
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.ports import free_port
+
+    monkeypatch.setenv("CONDUCT_TEMPORAL_ADDRESS", f"127.0.0.1:{free_port()}")  # nothing listens there
+    roster = factories.roster()
+    assert cli("roster", "import", str(write(tmp_path, "first.json", roster.model_dump_json()))).exit_code == 0
+
+    smaller = roster.model_copy(update={"members": roster.members[:-1]})
+    result = cli("roster", "import", str(write(tmp_path, "second.json", smaller.model_dump_json())), "--as", "mo")
+    assert result.exit_code == 0, result.output
+    assert "roster 2 imported" in result.output
+    assert "open cases were NOT updated" in result.output and "conduct roster push" in result.output
+    assert len(json.loads(cli("roster", "show", "--json", "--as", "mo").stdout)["members"]) == len(smaller.members)
+
+    # The officer sending a roster to the cases must be the MO or a deputy on it: else nothing is stored.
+    demoted = smaller.model_copy(update={"officers": [o for o in smaller.officers if o.id != "deputy"]})
+    result = cli("roster", "import", str(write(tmp_path, "third.json", demoted.model_dump_json())), "--as", "deputy")
+    assert result.exit_code == 3 and "not the monitoring officer or a deputy on this roster" in result.output
+    assert len(json.loads(cli("roster", "show", "--json", "--as", "mo").stdout)["officers"]) == len(smaller.officers)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
 from conduct import actions as a
@@ -15,9 +14,9 @@ from conduct.settings import Settings
 from conduct.vocabulary import AssessmentOutcome, Finding
 from starter.client import DATA_CONVERTER, data_converter, register_search_attributes
 from starter.timeline import HistoryEntry, timeline_json, timeline_of
+from tests import corpus
 from tests.conftest import TEST_SERVER
 from tests.harness import CaseDriver
-from tests.record_history import HISTORY
 from tests.steps import IO, MO, open_and_triage
 from worker import build_worker
 
@@ -27,8 +26,8 @@ def clocks(entries: list[HistoryEntry]) -> list[tuple[str | None, str]]:
 
 
 async def test_the_recorded_full_hearing_case_reads_as_a_timeline() -> None:
-    history = WorkflowHistory.from_json("complaint-WBC-2029-0001", HISTORY.read_text())
-    entries = await timeline_of(history, DATA_CONVERTER)
+    history = corpus.load(corpus.path_for("hearing_breach"))
+    entries = await timeline_of(history, corpus.converter())
 
     assert [e.event_id for e in entries] == sorted(e.event_id for e in entries)  # history order
     assert entries[0].kind == "received" and "WBC-2029-0001" in entries[0].detail

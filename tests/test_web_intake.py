@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -19,6 +21,7 @@ from conduct.deadline import DeadlineRequest
 from conduct.settings import Settings
 from conduct.vocabulary import ClockName, ComplainantType, DayUnit, Nation, Stage
 from starter.client import workflow_id
+from starter.web import uploads
 from tests.web_fixtures import (
     DESCRIPTION,
     PDF,
@@ -31,6 +34,7 @@ from tests.web_fixtures import (
     make_web,
     reference_in,
     running_web,
+    signed_headers,
 )
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
@@ -117,6 +121,17 @@ async def test_api_opens_a_complaint_and_flags_are_not_refusals(web: Web, env: W
     assert len(state.flags) == 3, state.flags
 
 
+async def test_an_internationalised_domain_is_kept_in_its_ascii_form(web: Web, env: WorkflowEnvironment) -> None:
+    """Only the part before the @ must be ASCII (tests/test_web_validation.py refuses josé@...): a
+    domain in another script is accepted and the case holds the form the mail library can send to."""
+    response = await web.post_api(
+        api_body(complainant={**api_body()["complainant"], "email": "h.lomax@bücher.example"})
+    )
+    assert response.status_code == 201, response.text
+    state = await status(env.client, response.json()["reference"])
+    assert state.intake.complainant.email == "h.lomax@xn--bcher-kva.example"
+
+
 async def test_script_in_every_text_field_is_escaped(web: Web, env: WorkflowEnvironment) -> None:
     data = form_data(
         name=f"Harriet {SCRIPT}",
@@ -173,6 +188,71 @@ async def test_double_submit_of_the_api_is_one_complaint(web: Web, env: Workflow
     assert len(references) == 3
     for reference in references:
         assert await started_events(env.client, reference) == 1
+
+
+async def test_a_captured_request_cannot_be_replayed(web: Web, env: WorkflowEnvironment) -> None:
+    """Issue 13: a captured request replayed with a new Idempotency-Key opened a second case."""
+    raw = json.dumps(api_body()).encode()
+    captured = {"content-type": "application/json", **signed_headers(raw, "crm-7731")}
+    first = await web.http.post("/api/complaints", content=raw, headers=captured)
+    assert first.status_code == 201, first.text
+
+    replayed = await web.http.post("/api/complaints", content=raw, headers={**captured, "Idempotency-Key": "crm-9999"})
+    assert replayed.status_code == 401
+    assert "Wrong X-Conduct-Signature" in replayed.json()["detail"]
+    without_key = {k: v for k, v in captured.items() if k != "Idempotency-Key"}
+    assert (await web.http.post("/api/complaints", content=raw, headers=without_key)).status_code == 401
+    # the same request again is the same complaint; signed six minutes ago, it is refused
+    again = await web.http.post("/api/complaints", content=raw, headers=captured)
+    assert again.status_code == 201 and again.json() == first.json()
+    stale = signed_headers(raw, "crm-7731", timestamp=int(time.time()) - 6 * 60)
+    late = await web.http.post("/api/complaints", content=raw, headers={"content-type": "application/json", **stale})
+    assert late.status_code == 401
+    assert count_intake_keys(web.engine) == 1
+
+
+async def test_the_same_key_with_another_complaint_is_refused(web: Web, env: WorkflowEnvironment) -> None:
+    """Issue 13: a second complaint (about an Adur councillor) sent under a key already used was
+    answered with the first complaint's reference, and silently dropped."""
+    worthing = await web.post_api(api_body(), key="submission-1")
+    assert worthing.status_code == 201
+    adur = api_body(council="adur", subject_members=["adc-05"])
+    response = await web.post_api(adur, key="submission-1")
+    assert response.status_code == 422
+    answer = response.json()
+    assert "already used for a different complaint" in answer["detail"]
+    assert worthing.json()["reference"] not in response.text
+    assert count_intake_keys(web.engine) == 1
+    # the same complaint re-serialised (other bytes, same answers) is the same complaint
+    same = await web.post_api(None, key="submission-1", raw=json.dumps(api_body(), indent=2).encode())
+    assert same.status_code == 201 and same.json() == worthing.json()
+    assert same.headers["idempotent-replayed"] == "true"
+
+
+async def test_idempotency_keys_are_scoped_to_the_integrator(
+    web: Web, env: WorkflowEnvironment, settings: Settings
+) -> None:
+    first = await web.post_api(api_body(), key="order-1")
+    other, http = await make_web(settings, lambda: env.client, webhook_secret="another-integrators-secret-0123")
+    async with http:
+        second = await other.post_api(api_body(), key="order-1", secret="another-integrators-secret-0123")
+    assert first.status_code == second.status_code == 201
+    assert first.json()["reference"] != second.json()["reference"]
+    assert "idempotent-replayed" not in second.headers
+
+
+async def test_evidence_of_an_opened_complaint_is_claimed(web: Web, env: WorkflowEnvironment) -> None:
+    files = [("evidence", ("minutes.pdf", PDF, "application/pdf"))]
+    response = await web.post_form(form_data(), files=files)
+    reference = reference_in(response.text)
+    assert reference is not None
+    state = await status(env.client, reference)
+    upload_dir = web.settings.data_dir / "uploads"
+    note = json.loads((upload_dir / f"{state.intake.evidence[0]}.json").read_text())
+    assert note["reference"] == reference
+    # so the sweep keeps it, however old
+    assert uploads.sweep(upload_dir, 0, lambda key: False, now=time.time() + 10 * 24 * 3600) == 0
+    assert (upload_dir / state.intake.evidence[0]).read_bytes() == PDF
 
 
 async def test_complaint_sent_while_temporal_was_down_is_sent_again(

@@ -153,7 +153,10 @@ async def test_openapi_documents_the_api(web_offline: Web) -> None:
     assert "ApiComplainant" in schema["components"]["schemas"]
     assert schema["components"]["schemas"]["Provision"]["enum"][0] == "respect"
     headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
-    assert headers == {"X-Conduct-Signature", "Idempotency-Key"}
+    assert headers == {"X-Conduct-Signature", "X-Conduct-Timestamp", "Idempotency-Key"}
+    # the signing scheme is documented where integrators read it (issue 13)
+    assert "{timestamp}.{Idempotency-Key}.{raw body}" in operation["description"]
+    assert "415" in operation["responses"] and "5 minutes" in operation["responses"]["401"]["description"]
     # every $ref resolves
     text = str(schema)
     for ref in set(re.findall(r"#/components/schemas/(\w+)", text)):

@@ -1,18 +1,33 @@
 """The web app's safety pieces on their own: signed tokens, the webhook signature, the token
-bucket, the client address, content sniffing and text cleaning; and the catch-all error page."""
+bucket and the upload quota, the client address, content sniffing and text cleaning; and the
+catch-all error page."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+from datetime import date
 
 import httpx
 import pytest
 
 from conduct.settings import Settings
+from conduct.vocabulary import ComplainantType, Provision
+from starter.forwarded import ProxyTrust
 from starter.web.app import create_app
-from starter.web.forms import clean_text
-from starter.web.security import RateLimiter, Signer, client_address, verify_webhook_signature, webhook_signature
+from starter.web.forms import Answers, check_answers, clean_text, visible
+from starter.web.security import (
+    ByteQuota,
+    RateLimiter,
+    Signer,
+    client_address,
+    integrator_id,
+    webhook_refusal,
+    webhook_signature,
+)
 from starter.web.uploads import sniff
+from tests import factories
 from tests.web_fixtures import NoTemporal, form_data, hidden_tokens, prepared_engine, web_config
 
 SIGNER = Signer(b"0123456789abcdef0123456789abcdef")
@@ -43,16 +58,54 @@ def test_submission_tokens_are_issued_by_the_server() -> None:
     assert SIGNER.submission_key("x" * 500) is None
 
 
-def test_webhook_signature() -> None:
-    secret, body = b"s3cret", b'{"a": 1}'
-    header = webhook_signature(secret, body)
+def test_webhook_signature_covers_the_timestamp_and_the_key() -> None:
+    secret, body, now = b"s3cret", b'{"a": 1}', 1_800_000_000
+    header = webhook_signature(secret, body, now, "key-1")
     assert header.startswith("sha256=") and len(header) == 7 + 64
-    assert verify_webhook_signature(secret, body, header)
-    assert verify_webhook_signature(secret, body, header.upper().replace("SHA256=", "sha256="))
-    assert not verify_webhook_signature(secret, body + b" ", header)
-    assert not verify_webhook_signature(b"other", body, header)
+    expected = hmac.new(secret, f"{now}.key-1.".encode() + body, hashlib.sha256).hexdigest()
+    assert header == f"sha256={expected}"  # the documented string: "{timestamp}.{Idempotency-Key}.{raw body}"
+    assert webhook_refusal(secret, body, str(now), "key-1", header, now=now) is None
+    upper = header.upper().replace("SHA256=", "sha256=")
+    assert webhook_refusal(secret, body, str(now), "key-1", upper, now=now) is None
+    # no key signs as the empty string
+    unkeyed = webhook_signature(secret, body, now)
+    assert unkeyed == "sha256=" + hmac.new(secret, f"{now}..".encode() + body, hashlib.sha256).hexdigest()
+    assert webhook_refusal(secret, body, str(now), None, unkeyed, now=now) is None
+
+    # another key, body, time or secret: refused
+    assert "Wrong X-Conduct-Signature" in (webhook_refusal(secret, body, str(now), "key-2", header, now=now) or "")
+    assert webhook_refusal(secret, body, str(now), None, header, now=now)
+    assert webhook_refusal(secret, body + b" ", str(now), "key-1", header, now=now)
+    assert webhook_refusal(secret, body, str(now + 1), "key-1", header, now=now)
+    assert webhook_refusal(b"other", body, str(now), "key-1", header, now=now)
     for bad in (None, "", "sha256", "sha1=" + header[7:], header[7:], "sha256=é"):
-        assert not verify_webhook_signature(secret, body, bad)
+        assert webhook_refusal(secret, body, str(now), "key-1", bad, now=now), bad
+    for stamp in (None, "", "soon", "-5", "1e9", "9" * 13):
+        assert "X-Conduct-Timestamp" in (webhook_refusal(secret, body, stamp, "key-1", header, now=now) or ""), stamp
+
+    # more than 5 minutes either side of our clock: refused, however well signed
+    for skew in (-301, 301):
+        late = webhook_signature(secret, body, now + skew, "key-1")
+        refusal = webhook_refusal(secret, body, str(now + skew), "key-1", late, now=now)
+        assert refusal and "more than 5 minutes" in refusal
+    for skew in (-300, 300):
+        fine = webhook_signature(secret, body, now + skew, "key-1")
+        assert webhook_refusal(secret, body, str(now + skew), "key-1", fine, now=now) is None
+
+
+def test_the_old_body_only_signature_is_refused_naming_the_new_scheme() -> None:
+    secret, body = b"s3cret", b'{"a": 1}'
+    old = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+    refusal = webhook_refusal(secret, body, None, None, old, now=1_800_000_000)
+    assert refusal is not None
+    assert "body-only signature is no longer accepted" in refusal
+    assert "X-Conduct-Timestamp" in refusal and "{timestamp}.{Idempotency-Key}.{raw body}" in refusal
+
+
+def test_integrators_are_told_apart_by_their_secret() -> None:
+    one, other = integrator_id(b"secret-one"), integrator_id(b"secret-two")
+    assert one != other and one == integrator_id(b"secret-one")
+    assert len(one) == 16 and "secret" not in one
 
 
 def test_token_bucket_refills() -> None:
@@ -73,9 +126,23 @@ def test_token_bucket_refills() -> None:
 
 def test_client_address() -> None:
     scope = {"client": ("10.0.0.9", 1234), "headers": [(b"x-forwarded-for", b"6.6.6.6, 203.0.113.7")]}
-    assert client_address(scope, trust_forwarded_for=False) == "10.0.0.9"
-    assert client_address(scope, trust_forwarded_for=True) == "203.0.113.7"  # what our proxy saw
-    assert client_address({"headers": []}, trust_forwarded_for=True) == "unknown"
+    assert client_address(scope, ProxyTrust()) == "10.0.0.9"  # default: no proxy is trusted
+    assert client_address(scope, ProxyTrust.parse("10.0.0.0/8")) == "203.0.113.7"  # what our proxy saw
+    assert client_address(scope, ProxyTrust.parse("192.168.0.1")) == "10.0.0.9"  # not our proxy
+    assert client_address({"headers": []}, ProxyTrust.parse("10.0.0.0/8")) == "unknown"
+
+
+def test_upload_quota_is_bytes_per_client_per_hour() -> None:
+    now = [0.0]
+    quota = ByteQuota(per_hour=3600, clock=lambda: now[0])  # one byte a second
+    assert quota.take("a", 3000) == 0
+    wait = quota.take("a", 1000)  # nothing taken: 600 left, 400 short
+    assert wait == pytest.approx(400)
+    assert quota.take("a", 600) == 0
+    assert quota.take("b", 3600) == 0  # per client
+    now[0] = 400.0
+    assert quota.take("a", 400) == 0
+    assert quota.take("a", 5000) == 3600  # more than an hour's worth is never allowed at once
 
 
 def test_sniffing() -> None:
@@ -115,3 +182,28 @@ async def test_an_unexpected_error_is_a_polite_page(settings: Settings, caplog: 
         assert "unexpected error on POST /complaints" in caplog.text
         response = await http.post("/api/complaints", content=b"{}")
         assert response.status_code == 401  # the API still answers
+
+
+def test_a_name_of_invisible_characters_is_no_name() -> None:
+    """Issue 13: zero-width spaces passed as a name. On the form it is a missing name; in the API,
+    where an empty name is the anonymous path, it is anonymous."""
+    for blank in ("\u200b\u200b", "\u2060\ufeff", "\u00a0\u3000 ", "\u3164", "\u2800", "\ufe0f\u200d", ""):
+        assert not visible(blank), repr(blank)
+    for shown in ("Ann", "李", "\u200bA", "O\u2019Neil"):
+        assert visible(shown), shown
+    roster = factories.roster()
+    for require_identity, problem in ((True, ["name"]), (False, [])):
+        answers = Answers(
+            name="\u200b\u200c\u2060",
+            email="a@example.org",
+            address="1 High Street",
+            type=ComplainantType.PUBLIC,
+            council="worthing",
+            subject_members=["wbc-04"],
+            conduct_dates=[date(2026, 1, 5)],
+            provisions=[Provision.RESPECT],
+            description="x" * 40,
+        )
+        found = check_answers(answers, roster, date(2026, 2, 1), require_identity=require_identity)
+        assert [p.field for p in found] == problem
+        assert answers.name == ""

@@ -4,8 +4,12 @@ the factory fails the test if a workflow would be started."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import os
 import socket
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -15,14 +19,17 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from conduct.intake_keys import reference_for
 from conduct.settings import Settings
+from starter.web import uploads
 from starter.web.app import create_app
-from starter.web.security import CSRF_COOKIE, webhook_signature
+from starter.web.security import CSRF_COOKIE
 from tests.web_fixtures import (
     DESCRIPTION,
     PDF,
     PNG,
     WEBHOOK_SECRET,
+    NoTemporal,
     TemporalDown,
     Web,
     api_body,
@@ -34,6 +41,7 @@ from tests.web_fixtures import (
     make_web,
     offline_web,
     prepared_engine,
+    signed_headers,
     today,
     web_config,
 )
@@ -49,10 +57,14 @@ TOMORROW = today() + timedelta(days=1)
 
 FORM_CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("name missing", {"name": "  "}, "name", "Enter your full name"),
+    # issue 13: zero-width spaces, a word joiner, a no-break space, a BOM and a Hangul filler passed as a name
+    ("name invisible", {"name": "\u200b\u2060\u00a0\ufeff\u3164"}, "name", "Enter your full name"),
     ("name too long", {"name": "N" * 201}, "name", "Your name must be 200 characters or fewer"),
     ("email missing", {"email": ""}, "email", "Enter your email address"),
     ("email syntax", {"email": "harriet.lomax@"}, "email", "Enter an email address in the correct format"),
     ("email no dot", {"email": "harriet@localhost"}, "email", "Enter an email address in the correct format"),
+    # issue 11: accepted before, then every letter to it failed for ever and wedged the case
+    ("email accented local part", {"email": "josé@example.org"}, "email", "without accents or other special"),
     ("address missing", {"address": "\n "}, "address", "Enter your postal address"),
     ("address long", {"address": "A" * 501}, "address", "Your postal address must be 500 characters or fewer"),
     ("phone letters", {"phone": "call me maybe"}, "phone", "Enter a telephone number"),
@@ -191,18 +203,32 @@ async def test_evidence_files_are_checked_by_content(web_offline: Web) -> None:
     assert messages == [
         "program.pdf must be a PDF, PNG, JPEG or plain text file",
         "empty.txt is empty: choose a file with something in it",
+        "Attach letter.pdf again when you send the form: files are kept only with a complete form",
+        "Attach photo.png again when you send the form: files are kept only with a complete form",
+        "Attach notes.txt again when you send the form: files are kept only with a complete form",
     ]
-    # the good files are kept for the next attempt, stored under generated names outside the web root
-    kept = kept_tokens(response.text)
-    assert len(kept) == 3
-    upload_dir = web_offline.settings.data_dir / "uploads"
-    stored = sorted(p.name for p in upload_dir.iterdir() if not p.name.endswith(".json"))
-    assert len(stored) == 3 and {Path(n).suffix for n in stored} == {".pdf", ".png", ".txt"}
-    assert not any(n.startswith(("letter", "photo", "notes")) for n in stored)
-    assert "letter.pdf" in response.text and "photo.png" in response.text
-    assert not str(upload_dir).startswith(str(Path(__file__).parents[1] / "starter" / "web" / "static"))
-    note = json.loads((upload_dir / f"{stored[0]}.json").read_text())
-    assert set(note) == {"original_name", "kind", "size", "sha256", "received_at"}
+    assert kept_tokens(response.text) == []
+    assert _stored(web_offline.settings.data_dir / "uploads") == []
+
+
+def _stored(upload_dir: Path) -> list[str]:
+    return sorted(p.name for p in upload_dir.iterdir()) if upload_dir.exists() else []
+
+
+async def test_a_refused_post_leaves_no_evidence_behind(settings: Settings) -> None:
+    """Issue 13: one 422 post left 50 MB in the uploads folder (five files at the size limit, and
+    a description too short). Scaled down here: five files of 2 MB."""
+    web, http = await make_web(settings, TemporalDown(), max_file_bytes=2 * 1024 * 1024)
+    async with http:
+        big = b"%PDF-1.4\n" + b"0" * (2 * 1024 * 1024 - 9)
+        files = [("evidence", (f"scan{i}.pdf", big, "application/pdf")) for i in range(5)]
+        response = await web.post_form(form_data(description="short"), files=files)
+        assert response.status_code == 422
+        assert _stored(settings.data_dir / "uploads") == []
+        # a forged post (no CSRF token) stores nothing either
+        response = await http.post("/complaints", data=form_data(), files=files[:1])
+        assert response.status_code == 403
+        assert _stored(settings.data_dir / "uploads") == []
 
 
 async def test_evidence_count_and_size_limits(settings: Settings) -> None:
@@ -212,17 +238,21 @@ async def test_evidence_count_and_size_limits(settings: Settings) -> None:
         files.append(("evidence", ("big.pdf", b"%PDF-" + b"0" * 1000, "application/pdf")))
         response = await web.post_form(form_data(description="short"), files=files)
         messages = [m for fid, m in error_summary(response.text) if fid == "evidence"]
-        assert messages == [
+        assert messages[:2] == [
             "You can attach up to 2 files: n2.txt was not attached",
             "You can attach up to 2 files: big.pdf was not attached",
         ]
+        assert kept_tokens(response.text) == []
+        # files of a complete form that Temporal could not take are kept, and count towards the limit;
+        # a forged kept token is ignored
+        tokens = await web.form()
+        response = await web.post_form(form_data(), tokens=tokens, files=files[:2])
+        assert response.status_code == 503
         kept = kept_tokens(response.text)
         assert len(kept) == 2
-        # kept files count towards the limit, and a forged kept token is ignored
-        tokens = hidden_tokens(response.text)
         response = await web.post_form(
             form_data(description="short", kept_evidence=[*kept, "eyJ4IjoxfQ.forged"]),
-            tokens=tokens,
+            tokens=hidden_tokens(response.text),
             files=[("evidence", ("big.pdf", b"%PDF-" + b"0" * 1000, "application/pdf"))],
         )
         messages = [m for fid, m in error_summary(response.text) if fid == "evidence"]
@@ -236,6 +266,71 @@ async def test_evidence_count_and_size_limits(settings: Settings) -> None:
         assert ("evidence", "big.pdf must be smaller than 1 MB") in error_summary(response.text) or any(
             "big.pdf must be smaller than" in m for _, m in error_summary(response.text)
         )
+
+
+async def test_each_client_has_an_upload_quota(settings: Settings) -> None:
+    config = web_config(upload_quota_bytes_per_hour=1500)
+    app = create_app(settings, config, TemporalDown(), engine=prepared_engine(settings))
+    upload_dir = settings.data_dir / "uploads"
+    note = [("evidence", ("notes.txt", b"n" * 1000, "text/plain"))]
+
+    def client(address: str) -> Web:
+        transport = httpx.ASGITransport(app=app, client=(address, 40000))
+        http = httpx.AsyncClient(transport=transport, base_url="http://testserver")
+        return Web(http=http, settings=settings, engine=app.state.web.engine, config=config)
+
+    web, other = client("192.0.2.10"), client("192.0.2.11")
+    async with web.http, other.http:
+        response = await web.post_form(form_data(), files=note)
+        assert response.status_code == 503  # stored (kept for the form sent again): 1000 of 1500 bytes
+        before = _stored(upload_dir)
+        assert len(before) == 2  # the file and its note
+        response = await web.post_form(form_data(), files=note)
+        assert response.status_code == 429
+        assert 1 <= int(response.headers["retry-after"]) <= 3600
+        summary = error_summary(response.text)
+        assert [fid for fid, _ in summary] == ["evidence"]
+        assert summary[0][1].startswith("You have sent more files than we can take from one connection in an hour.")
+        assert f'value="{form_data()["email"]}"' in response.text  # the answers are kept
+        assert _stored(upload_dir) == before
+        # another client address is not held back
+        assert (await other.post_form(form_data(), files=note)).status_code == 503
+
+
+async def test_a_rotated_forwarded_for_does_not_escape_the_rate_limit(settings: Settings) -> None:
+    """Issue 13: rotating X-Forwarded-For defeated the rate limit. The peer here is not a trusted proxy."""
+    web, http = await make_web(settings, TemporalDown(), form_rate_burst=2, form_rate_per_minute=1)
+    async with http:
+        tokens = await web.form()
+        statuses = []
+        for i in range(4):
+            response = await http.post(
+                "/complaints",
+                data={**tokens, **form_data(name="")},
+                headers={"x-forwarded-for": f"198.51.100.{i}"},
+            )
+            statuses.append(response.status_code)
+        assert statuses == [422, 422, 429, 429]
+    # behind a trusted proxy (here the test client's own address), the address it appended counts
+    web, http = await make_web(
+        settings, TemporalDown(), form_rate_burst=2, form_rate_per_minute=1, trusted_proxies="127.0.0.1, 10.0.0.0/8"
+    )
+    async with http:
+        tokens = await web.form()
+        statuses = []
+        for i in range(4):
+            response = await http.post(
+                "/complaints",
+                data={**tokens, **form_data(name="")},
+                headers={"x-forwarded-for": f"198.51.100.{i}, 10.1.2.3"},
+            )
+            statuses.append(response.status_code)
+        assert statuses == [422] * 4
+
+
+def test_trusted_proxies_must_be_addresses() -> None:
+    with pytest.raises(ValueError, match="'proxy.internal' in CONDUCT_TRUSTED_PROXIES is not an IP address"):
+        web_config(trusted_proxies="10.0.0.1, proxy.internal")
 
 
 async def test_oversized_request_gets_413(settings: Settings) -> None:
@@ -314,9 +409,51 @@ async def test_api_signature(web_offline: Web) -> None:
     response = await web_offline.http.post(
         "/api/complaints",
         content=raw,
-        headers={"X-Conduct-Signature": webhook_signature(WEBHOOK_SECRET.encode(), other)},
+        headers={"content-type": "application/json", **signed_headers(other)},
     )
     assert response.status_code == 401
+
+
+async def test_api_refuses_the_old_body_only_signature_naming_the_new_scheme(web_offline: Web) -> None:
+    raw = json.dumps(api_body()).encode()
+    old = "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    response = await web_offline.http.post(
+        "/api/complaints", content=raw, headers={"content-type": "application/json", "X-Conduct-Signature": old}
+    )
+    assert response.status_code == 401
+    detail = response.json()["detail"]
+    assert "body-only signature is no longer accepted" in detail
+    assert "X-Conduct-Timestamp" in detail and "{timestamp}.{Idempotency-Key}.{raw body}" in detail
+
+
+async def test_api_refuses_a_timestamp_more_than_5_minutes_off(web_offline: Web) -> None:
+    for skew in (-6 * 60, 6 * 60):
+        response = await web_offline.post_api(api_body(), key="k-1", timestamp=int(time.time()) + skew)
+        assert response.status_code == 401, skew
+        assert "more than 5 minutes" in response.json()["detail"]
+    assert count_intake_keys(web_offline.engine) == 0
+
+
+API_415 = [None, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "json"]
+
+
+@pytest.mark.parametrize("content_type", API_415)
+async def test_api_requires_json_content_type(web_offline: Web, content_type: str | None) -> None:
+    raw = json.dumps(api_body()).encode()
+    headers = signed_headers(raw, "k-415")
+    if content_type is not None:
+        headers["content-type"] = content_type
+    response = await web_offline.http.post("/api/complaints", content=raw, headers=headers)
+    assert response.status_code == 415, response.text
+    assert response.json()["detail"] == "Send the complaint as JSON, with Content-Type: application/json"
+    # parameters such as the charset are fine: this body then reaches the checks (and has a problem)
+    bad = json.dumps(api_body(description="short")).encode()
+    response = await web_offline.http.post(
+        "/api/complaints",
+        content=bad,
+        headers={**signed_headers(bad, "k-415"), "content-type": "Application/JSON; charset=utf-8"},
+    )
+    assert response.status_code == 422
 
 
 async def test_api_without_secret_answers_503(settings: Settings) -> None:
@@ -360,6 +497,12 @@ API_422: list[tuple[str, dict[str, Any], str, str]] = [
     ("name too long", {"complainant": _complainant(name="N" * 201)}, "complainant.name", "200 characters or fewer"),
     ("email missing", {"complainant": _complainant(email="")}, "complainant.email", "Enter your email address"),
     ("email syntax", {"complainant": _complainant(email="no-at-sign")}, "complainant.email", "correct format"),
+    (  # issue 11: answered 201, then every letter to it failed for ever and wedged the case
+        "email accented local part",
+        {"complainant": _complainant(email="josé@example.org")},
+        "complainant.email",
+        "without accents or other special letters before the @",
+    ),
     ("type unknown", {"complainant": _complainant(type="mayor")}, "complainant.type", "must be one of public"),
     ("phone letters", {"complainant": _complainant(phone="ring ring")}, "complainant.phone", "telephone number"),
     ("extra field", {"complainant": _complainant(age=40)}, "complainant.age", "Unknown field complainant.age"),
@@ -405,6 +548,12 @@ API_422: list[tuple[str, dict[str, Any], str, str]] = [
     ),
     ("confidential not a bool", {"confidential": "perhaps"}, "confidential", "must be true or false"),
     ("evidence not accepted", {"evidence": ["../../etc/passwd"]}, "evidence", "Unknown field evidence"),
+    (  # issue 13: a councillor complaining about themselves was accepted
+        "councillor about themselves",
+        {"complainant": _complainant(type="councillor", member_id="wbc-04"), "subject_members": ["wbc-04"]},
+        "subject_members",
+        "A councillor cannot complain about themselves: remove",
+    ),
 ]
 
 
@@ -454,3 +603,39 @@ async def test_temporal_not_listening(settings: Settings) -> None:
         assert response.status_code == 503
         response = await web.post_form(form_data())
         assert response.status_code == 503 and "Nothing is lost" in response.text
+
+
+# ----------------------------------------------------------------------------- abandoned evidence
+
+
+def _age(upload_dir: Path, stored: str, hours: float) -> None:
+    then = time.time() - hours * 3600
+    for path in (upload_dir / stored, upload_dir / f"{stored}.json"):
+        os.utime(path, (then, then))
+
+
+async def test_abandoned_uploads_are_swept_at_start_up(settings: Settings) -> None:
+    """Files no complaint refers to are deleted once older than CONDUCT_UPLOAD_SWEEP_HOURS, when the
+    app starts (and periodically after); files of opened complaints, and young ones, stay."""
+    engine = prepared_engine(settings)
+    upload_dir = settings.data_dir / "uploads"
+    abandoned = uploads.store(upload_dir, b"old and abandoned", "txt", "a.txt", "form:abandoned")
+    young = uploads.store(upload_dir, b"kept for a form sent again", "txt", "b.txt", "form:young")
+    claimed = uploads.store(upload_dir, b"evidence of a complaint", "txt", "c.txt", "form:claimed")
+    uploads.claim(upload_dir, [claimed], "WBC-2026-0001")
+    opened = uploads.store(upload_dir, b"opened, claim not yet written", "txt", "d.txt", "form:opened")
+    reference_for(engine, "form:opened", "WBC", 2026)
+    for f in (abandoned, claimed, opened):
+        _age(upload_dir, f.stored, hours=49)
+    _age(upload_dir, young.stored, hours=47)
+    orphan = upload_dir / f"{'0' * 32}.pdf.json"  # a note whose file is gone
+    orphan.write_text("{}")
+    os.utime(orphan, (time.time() - 49 * 3600,) * 2)
+
+    app = create_app(settings, web_config(upload_sweep_hours=48), NoTemporal(), engine=engine)
+    async with app.router.lifespan_context(app):
+        left = set(_stored(upload_dir))
+    assert abandoned.stored not in left and f"{abandoned.stored}.json" not in left
+    assert {young.stored, claimed.stored, opened.stored} <= left
+    assert f"{'0' * 32}.pdf.json" not in left
+    assert len(left) == 6  # three files and their notes

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -167,15 +168,31 @@ class Web:
         key: str | None = None,
         secret: str | None = WEBHOOK_SECRET,
         raw: bytes | None = None,
-        headers: dict[str, str] | None = None,
+        headers: dict[str, Any] | None = None,
+        timestamp: int | None = None,
     ) -> httpx.Response:
+        """Signed as an integrator signs (timestamp, key and body), at `timestamp` (default now)."""
         content = raw if raw is not None else json.dumps(body).encode()
-        sent = {"content-type": "application/json", **(headers or {})}
-        if secret is not None:
-            sent["X-Conduct-Signature"] = webhook_signature(secret.encode(), content)
-        if key is not None:
-            sent["Idempotency-Key"] = key
+        sent = {
+            "content-type": "application/json",
+            **signed_headers(content, key, secret, timestamp),
+            **(headers or {}),
+        }
         return await self.http.post("/api/complaints", content=content, headers=sent)
+
+
+def signed_headers(
+    content: bytes, key: str | None = None, secret: str | None = WEBHOOK_SECRET, timestamp: int | None = None
+) -> dict[str, str]:
+    """X-Conduct-Timestamp, X-Conduct-Signature (over "{timestamp}.{key}.{body}") and Idempotency-Key."""
+    headers: dict[str, str] = {}
+    if secret is not None:
+        stamp = int(time.time()) if timestamp is None else timestamp
+        headers["X-Conduct-Timestamp"] = str(stamp)
+        headers["X-Conduct-Signature"] = webhook_signature(secret.encode(), content, stamp, key)
+    if key is not None:
+        headers["Idempotency-Key"] = key
+    return headers
 
 
 def api_body(**overrides: Any) -> dict[str, Any]:

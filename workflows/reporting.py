@@ -18,7 +18,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from conduct.calendar import london_date
-    from conduct.reports import (
+    from conduct.report_models import (
         RecipientsRequest,
         ReportReceipt,
         ReportRecipient,

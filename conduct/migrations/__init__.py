@@ -20,7 +20,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, MetaData, inspect, text
 
-from conduct import intake_keys, register, roster_store
+from conduct import group_report_register, intake_keys, referrals, register, roster_store, training
 
 HERE = Path(__file__).resolve().parent
 VERSION_TABLE = "alembic_version"
@@ -46,6 +46,8 @@ INITIAL_TABLES = frozenset(
 # Every table lives on register.Base; the imports above put the side tables on it too.
 assert intake_keys.IntakeKeyRow.__table__.metadata is register.Base.metadata
 assert roster_store.RosterRow.__table__.metadata is register.Base.metadata
+assert training.TrainingSessionRow.__table__.metadata is register.Base.metadata  # and the other issue-15 tables
+assert group_report_register.GroupReportRow.__table__.metadata is referrals.ExternalReferralRow.metadata
 target_metadata: MetaData = register.Base.metadata
 
 

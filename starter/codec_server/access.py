@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -88,10 +88,17 @@ def role_names(roles: frozenset[Role]) -> str:
 
 
 class OfficerAccess:
-    def __init__(self, secret: str, roles: frozenset[Role], roster: Callable[[], Roster | None]) -> None:
+    def __init__(
+        self,
+        secret: str,
+        roles: frozenset[Role],
+        roster: Callable[[], Roster | None],
+        max_lifetime: timedelta = tokens.DEFAULT_MAX_LIFETIME,
+    ) -> None:
         if not secret:
             raise ValueError("the codec endpoint needs a secret (CONDUCT_CODEC_SECRET or DATA_DIR/codec.secret)")
         self._secret = secret
+        self._max_lifetime = max_lifetime
         self._roles = roles
         self._roster = roster
 
@@ -106,7 +113,7 @@ class OfficerAccess:
             )
         token, via = presented
         try:
-            claims = tokens.verify(self._secret, token)
+            claims = tokens.verify(self._secret, token, max_lifetime=self._max_lifetime)
         except tokens.InvalidToken as error:
             raise Refused(401, str(error), "bad-token") from None
         return Grant(self.authorise(claims.officer_id), claims.expires_at, via)

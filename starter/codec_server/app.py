@@ -15,29 +15,32 @@ import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
 from cryptography.exceptions import InvalidTag
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from google.protobuf.message import DecodeError
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 from temporalio.api.common.v1 import Payload
 
+from conduct import health
 from conduct.codec import EncryptionCodec, KeyError_, parse_keys
 from conduct.register import make_engine
 from conduct.settings import Settings
 from starter.codec_server import pages
 from starter.codec_server.access import COOKIE, Grant, OfficerAccess, Refused, RosterSource, presented_token
 from starter.codec_server.protocol import MalformedBody, parse_payloads, payloads_json
+from starter.forwarded import ProxySettings, ProxyTrust
 
 AUDIT_LOGGER = "conduct.codec.audit"
 audit = logging.getLogger(AUDIT_LOGGER)
 
 MAX_BODY_BYTES = 8 * 1024 * 1024  # Temporal refuses payloads over 2 MiB; the UI sends one event's at a time
 MAX_FORM_BYTES = 8 * 1024
+READY_TIMEOUT = 5.0  # seconds a /readyz probe waits for the register
 ALLOWED_HEADERS = ["content-type", "x-namespace", "authorization", "authorization-extras"]
 SECURITY_HEADERS = {
     "cache-control": "no-store",
@@ -101,6 +104,12 @@ async def _decode(codec: EncryptionCodec, payloads: Sequence[Payload]) -> list[P
     return decoded
 
 
+def _client(request: Request) -> str:
+    """The officer's address for the audit line: X-Forwarded-For counts only from CONDUCT_TRUSTED_PROXIES."""
+    proxies: ProxyTrust = request.app.state.proxies
+    return proxies.client(request.scope)
+
+
 def _audit_served(request: Request, operation: str, grant: Grant, count: int) -> None:
     audit.info(
         "%s officer=%s namespace=%s payloads=%d via=%s client=%s",
@@ -109,7 +118,7 @@ def _audit_served(request: Request, operation: str, grant: Grant, count: int) ->
         loggable(request.headers.get("x-namespace")),
         count,
         grant.via,
-        loggable(request.client.host if request.client else None),
+        loggable(_client(request)),
     )
 
 
@@ -122,13 +131,20 @@ def _audit_refused(request: Request, operation: str, status: int, reason: str, o
         loggable(officer_id),
         loggable(request.headers.get("x-namespace")),
         loggable(request.headers.get("origin")),
-        loggable(request.client.host if request.client else None),
+        loggable(_client(request)),
     )
 
 
-def create_codec_app(settings: Settings, *, extra_origins: Iterable[str] = (), roster_ttl: float = 5.0) -> FastAPI:
+def create_codec_app(
+    settings: Settings,
+    *,
+    extra_origins: Iterable[str] = (),
+    roster_ttl: float = 5.0,
+    proxies: ProxyTrust | None = None,
+) -> FastAPI:
     """The app for `settings` (keys, codec secret, roster database, UI origins, roles, namespace).
-    `extra_origins`: further Temporal UI origins (`conduct dev` adds its own UI port)."""
+    `extra_origins`: further Temporal UI origins (`conduct dev` adds its own UI port). `proxies`:
+    whose X-Forwarded-For is believed (default: CONDUCT_TRUSTED_PROXIES, none when unset)."""
     keys = settings.resolved_encryption_keys
     if not keys:
         raise CodecSetupError("no encryption keys: set CONDUCT_ENCRYPTION_KEYS (or run `conduct dev` once)")
@@ -143,9 +159,18 @@ def create_codec_app(settings: Settings, *, extra_origins: Iterable[str] = (), r
             "(`conduct dev` creates it on first run)"
         )
     engine = make_engine(settings.resolved_database_url)
-    access = OfficerAccess(secret, frozenset(settings.codec_roles), RosterSource(engine, roster_ttl))
+    access = OfficerAccess(
+        secret,
+        frozenset(settings.codec_roles),
+        RosterSource(engine, roster_ttl),
+        max_lifetime=timedelta(hours=settings.codec_token_max_hours),
+    )
     origins = list(dict.fromkeys([*settings.codec_ui_origins, *extra_origins]))
     namespace = settings.temporal_namespace
+    try:
+        trust = proxies if proxies is not None else ProxySettings().trust()
+    except ValueError as error:
+        raise CodecSetupError(str(error)) from None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -155,6 +180,7 @@ def create_codec_app(settings: Settings, *, extra_origins: Iterable[str] = (), r
             engine.dispose()
 
     app = FastAPI(title="conduct codec endpoint", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.state.proxies = trust
 
     async def convert(
         request: Request, operation: str, work: Callable[[Sequence[Payload]], Awaitable[list[Payload]]]
@@ -213,6 +239,18 @@ def create_codec_app(settings: Settings, *, extra_origins: Iterable[str] = (), r
     async def home() -> Response:
         return RedirectResponse("/signin", status_code=303)
 
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> Response:
+        return PlainTextResponse("ok\n")
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> Response:
+        """Ready when the register (the roster it checks officers against) answers; no Temporal needed."""
+        problem = await health.register_problem(engine, READY_TIMEOUT)
+        if problem:
+            return PlainTextResponse(f"not ready: {problem}\n", status_code=503)
+        return PlainTextResponse("ready\n")
+
     @app.get("/signin", response_class=HTMLResponse)
     async def signin_form(request: Request) -> Response:
         grant = await signed_in(request)
@@ -243,7 +281,7 @@ def create_codec_app(settings: Settings, *, extra_origins: Iterable[str] = (), r
             "signin officer=%s until=%s client=%s",
             loggable(grant.officer.id),
             f"{grant.expires_at:%Y-%m-%dT%H:%M:%SZ}",
-            loggable(request.client.host if request.client else None),
+            loggable(_client(request)),
         )
         response = RedirectResponse("/signin", status_code=303)
         response.set_cookie(

@@ -4,16 +4,19 @@ token), and the audit log both write to (DATA_DIR/codec-audit.log, owner-only)."
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import typer
 
+from conduct.private_files import open_private_append
 from conduct.settings import Settings, get_settings
 from starter.codec_server import tokens
 from starter.codec_server.access import role_names
 from starter.codec_server.app import AUDIT_LOGGER, CodecSetupError, create_codec_app, loggable
+from starter.forwarded import UVICORN_OPTIONS
 from starter.officer import known_officer
 from starter.output import Exit, err, esc, fail, handled
 from starter.roster_io import roster_in_force
@@ -21,7 +24,6 @@ from starter.roster_io import roster_in_force
 AUDIT_FILE = "codec-audit.log"
 AUDIT_FORMAT = "%(asctime)s %(levelname)s %(message)s"
 MIN_HOURS = tokens.MIN_LIFETIME.total_seconds() / 3600
-MAX_HOURS = tokens.MAX_LIFETIME.total_seconds() / 3600
 
 
 def audit_log_path(settings: Settings) -> Path:
@@ -32,8 +34,7 @@ def attach_audit_log(settings: Settings, also_stderr: bool = False) -> Path:
     """Send the audit lines to DATA_DIR/codec-audit.log (and to stderr for `conduct codec`, where a
     container's log collector reads them); not to `conduct dev`'s terminal."""
     path = audit_log_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600, exist_ok=True)
+    os.close(open_private_append(path))
     logger = logging.getLogger(AUDIT_LOGGER)
     logger.setLevel(logging.INFO)
     logger.propagate = False
@@ -64,7 +65,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
         raise SystemExit(f"conduct codec: {error}") from None
     path = attach_audit_log(settings, also_stderr=True)
     print(f"Codec endpoint  http://{host}:{port}  (sign in at /signin; audit log {path})", flush=True)
-    uvicorn.run(app, host=host, port=port, server_header=False, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning", **UVICORN_OPTIONS)
 
 
 @handled
@@ -87,8 +88,11 @@ def token_command(officer_id: str | None, hours: float) -> None:
             f"{officer.id} may not read case data through the codec endpoint: it needs the role {role_names(allowed)}",
         )
     lifetime = timedelta(hours=hours)
-    if not tokens.MIN_LIFETIME <= lifetime <= tokens.MAX_LIFETIME:
-        fail(Exit.USAGE, f"--hours: between {MIN_HOURS} and {MAX_HOURS}")
+    if not tokens.MIN_LIFETIME <= lifetime <= timedelta(hours=settings.codec_token_max_hours):
+        fail(
+            Exit.USAGE,
+            f"--hours: between {MIN_HOURS} and {settings.codec_token_max_hours:g} (CONDUCT_CODEC_TOKEN_MAX_HOURS)",
+        )
     expires_at = datetime.now(UTC) + lifetime
     token = tokens.mint(secret, officer.id, expires_at)
     attach_audit_log(settings)

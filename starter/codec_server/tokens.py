@@ -5,7 +5,9 @@ holding the secret can check it. It says who the officer is and until when; what
 do is decided again at every request against the roster in force (`access`), so taking an
 officer off the roster or changing their role takes effect at once, whatever tokens they hold.
 Rotating the secret withdraws every token. Tokens expire (12 hours by default: a working day),
-because a pasted token can end up in a shell history or a clipboard.
+because a pasted token can end up in a shell history or a clipboard. The longest lifetime
+(CONDUCT_CODEC_TOKEN_MAX_HOURS) is checked on every request, not only when a token is made: a
+token minted with the secret to run for years is refused.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ PREFIX = "cct1"
 MAX_TOKEN_LENGTH = 512
 DEFAULT_LIFETIME = timedelta(hours=12)
 MIN_LIFETIME = timedelta(minutes=6)
-MAX_LIFETIME = timedelta(days=31)
+MAX_LIFETIME = timedelta(days=31)  # the most CONDUCT_CODEC_TOKEN_MAX_HOURS may allow
+DEFAULT_MAX_LIFETIME = timedelta(hours=12)  # CONDUCT_CODEC_TOKEN_MAX_HOURS's default
 _SHAPE = re.compile(r"^cct1\.([A-Za-z0-9_-]{1,300})\.([0-9]{1,10})\.([A-Za-z0-9_-]{43})$")
 
 
@@ -58,9 +61,12 @@ def mint(secret: str, officer_id: str, expires_at: datetime) -> str:
     return f"{PREFIX}.{encoded_id}.{expires}.{_b64(_signature(secret, officer_id, expires))}"
 
 
-def verify(secret: str, token: str, now: datetime | None = None) -> TokenClaims:
+def verify(
+    secret: str, token: str, now: datetime | None = None, max_lifetime: timedelta = DEFAULT_MAX_LIFETIME
+) -> TokenClaims:
     """The officer a genuine, unexpired token names; InvalidToken otherwise (never says which
-    part of a forged token was wrong)."""
+    part of a forged token was wrong). A token running for longer than `max_lifetime` from `now`
+    was not made by `conduct codec-token` here (or the limit was lowered since): refused."""
     if len(token) > MAX_TOKEN_LENGTH:
         raise InvalidToken("the codec token is too long to be one")
     match = _SHAPE.match(token.strip())
@@ -76,6 +82,10 @@ def verify(secret: str, token: str, now: datetime | None = None) -> TokenClaims:
     if not hmac.compare_digest(presented, _signature(secret, officer_id, expires)):
         raise InvalidToken("the codec token is not valid here (made with another secret, or altered)")
     expires_at = datetime.fromtimestamp(expires, UTC)
-    if expires_at <= (now or datetime.now(UTC)):
+    now = now or datetime.now(UTC)
+    if expires_at <= now:
         raise InvalidToken(f"the codec token expired at {expires_at:%Y-%m-%d %H:%M} UTC: make a new one")
+    if expires_at - now > max_lifetime:
+        hours = max_lifetime.total_seconds() / 3600
+        raise InvalidToken(f"the codec token runs for longer than the {hours:g} hours allowed: make a new one")
     return TokenClaims(officer_id=officer_id, expires_at=expires_at)

@@ -10,13 +10,15 @@ Idempotency-Key (or the same body) later gives the same reference and one workfl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import inspect
 import logging
 import math
 import re
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -41,6 +43,7 @@ from temporalio.service import RPCError
 from conduct.calendar import LONDON, compute_deadline, london_date
 from conduct.deadline import DeadlineRequest
 from conduct.intake import ComplaintIntake
+from conduct.intake_keys import KeyReused, key_in_use
 from conduct.procedure import ProcedureSettings
 from conduct.register import PublishedNoticeRow, create_schema, make_engine, published_notices
 from conduct.roster import Council, Member, Roster
@@ -49,18 +52,23 @@ from conduct.settings import Settings
 from conduct.vocabulary import GROUND_TITLES, PROVISION_TITLES, SANCTION_TITLES, ClockName, DayUnit
 from starter.client import connect
 from starter.complaints import IntakeRefused, OpenedComplaint, open_complaint
-from starter.web import forms, uploads
+from starter.forwarded import UVICORN_OPTIONS, ProxyTrust
+from starter.web import forms, group_reports, uploads
 from starter.web.config import WebConfig
 from starter.web.forms import FORM_IDS, Answers, Problem
+from starter.web.monitoring import monitoring_router
 from starter.web.security import (
     CSRF_COOKIE,
     SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
     BodySizeLimit,
+    ByteQuota,
     RateLimiter,
     SecurityHeaders,
     Signer,
     client_address,
-    verify_webhook_signature,
+    integrator_id,
+    webhook_refusal,
 )
 
 log = logging.getLogger("conduct.web")
@@ -86,6 +94,7 @@ STATUS_TITLES = {
     404: "Page not found",
     405: "Page not found",
     413: "What you sent is too large",
+    415: "What you sent is not in a form we accept",
     429: "You have sent too many complaints in a short time",
     500: "Sorry, there is a problem with the service",
     503: "Sorry, the service is unavailable",
@@ -181,12 +190,16 @@ class WebState:
     procedure: ProcedureSettings = field(default_factory=ProcedureSettings)
     form_limiter: RateLimiter = field(init=False)
     api_limiter: RateLimiter = field(init=False)
+    upload_quota: ByteQuota = field(init=False)
+    proxies: ProxyTrust = field(init=False)
     _client: Client | None = None
     _client_lock: asyncio.Lock | None = None
 
     def __post_init__(self) -> None:
         self.form_limiter = RateLimiter(self.config.form_rate_burst, self.config.form_rate_per_minute)
         self.api_limiter = RateLimiter(self.config.api_rate_burst, self.config.api_rate_per_minute)
+        self.upload_quota = ByteQuota(self.config.upload_quota_bytes_per_hour)
+        self.proxies = self.config.proxy_trust()
 
     def render(
         self, name: str, status: int = 200, headers: dict[str, str] | None = None, **context: Any
@@ -228,7 +241,18 @@ class WebState:
         )
         return deadline.due, rule.describe()
 
-    async def open(self, intake: ComplaintIntake, roster: Roster, key: str, received_at: datetime) -> OpenedComplaint:
+    def client_address(self, request: Request) -> str:
+        return client_address(request.scope, self.proxies)
+
+    def sweep_uploads(self) -> int:
+        """Delete evidence no complaint refers to, once older than the setting (run at start-up and periodically)."""
+        return uploads.sweep(
+            self.upload_dir, self.config.upload_sweep_hours * 3600, lambda key: key_in_use(self.engine, key)
+        )
+
+    async def open(
+        self, intake: ComplaintIntake, roster: Roster, key: str, received_at: datetime, digest: str | None = None
+    ) -> OpenedComplaint:
         """open_complaint, with every sign of an unreachable Temporal or register as TemporalUnavailable."""
         timeout = self.config.temporal_timeout_seconds
         try:
@@ -243,10 +267,11 @@ class WebState:
                     key,
                     received_at=received_at,
                     procedure=self.procedure,
+                    digest=digest,
                 ),
                 timeout,
             )
-        except IntakeRefused:
+        except (IntakeRefused, KeyReused):
             raise
         except _TEMPORAL_DOWN as err:
             log.warning(
@@ -340,18 +365,27 @@ def _form_page(
     return response
 
 
+@dataclass
+class NewFile:
+    """An evidence file of this post that passed its checks, not yet written to disk."""
+
+    data: bytes
+    kind: str
+    name: str
+
+
 async def _read_evidence(
     state: WebState, form: Any, kept: list[uploads.StoredFile]
-) -> tuple[list[uploads.StoredFile], list[Problem]]:
-    """Store each acceptable new file (even when other answers have problems, so that the
-    complainant need not choose it again); problems name the files that were not accepted."""
+) -> tuple[list[NewFile], list[Problem]]:
+    """Check each new file in memory; problems name the files that were not accepted. Nothing is
+    written: only an accepted post stores its files (a refused one left them behind for nobody)."""
     problems: list[str] = []
     files = [f for f in form.getlist("evidence") if isinstance(f, UploadFile) and (f.filename or f.size)]
     limit = state.config.max_files
-    stored = list(kept)
+    accepted: list[NewFile] = []
     for upload in files:
         name = uploads.clean_original_name(upload.filename)
-        if len(stored) >= limit:
+        if len(kept) + len(accepted) >= limit:
             problems.append(f"You can attach up to {limit} files: {name} was not attached")
             continue
         data = await upload.read(state.config.max_file_bytes + 1)
@@ -365,14 +399,25 @@ async def _read_evidence(
         if kind is None:
             problems.append(f"{name} must be a PDF, PNG, JPEG or plain text file")
             continue
-        stored.append(await asyncio.to_thread(uploads.store, state.upload_dir, data, kind, name))
+        accepted.append(NewFile(data=data, kind=kind, name=name))
     for upload in files:
         await upload.close()
-    return stored, [Problem("evidence", message) for message in problems]
+    return accepted, [Problem("evidence", message) for message in problems]
+
+
+def _choose_again(new: list[NewFile]) -> list[Problem]:
+    return [
+        Problem("evidence", f"Attach {f.name} again when you send the form: files are kept only with a complete form")
+        for f in new
+    ]
+
+
+async def _store_evidence(state: WebState, new: list[NewFile], submission: str) -> list[uploads.StoredFile]:
+    return [await asyncio.to_thread(uploads.store, state.upload_dir, f.data, f.kind, f.name, submission) for f in new]
 
 
 def _rate_limited(state: WebState, request: Request, limiter: RateLimiter) -> int:
-    wait = limiter.take(client_address(request.scope, state.config.trust_forwarded_for))
+    wait = limiter.take(state.client_address(request))
     return RateLimiter.retry_after(wait) if wait else 0
 
 
@@ -432,9 +477,11 @@ def create_app(
         version="1",
         docs_url=None,  # Swagger UI would load from a CDN; the schema is at /openapi.json
         redoc_url=None,
+        lifespan=lambda _app: _sweeping_uploads(state),
     )
     app.state.web = state
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(group_reports.router)  # the Group Leaders' yearly report pages
 
     # -- errors: never a stack trace, never a bare 500 for what a user sent
 
@@ -563,27 +610,54 @@ def create_app(
         kept_tokens = [t for t in form.getlist("kept_evidence") if isinstance(t, str)]
         kept = [f for f in (uploads.from_keep_token(state.signer, state.upload_dir, t) for t in kept_tokens) if f]
         kept = list({f.stored: f for f in kept}.values())[: state.config.max_files]
-        evidence, evidence_problems = await _read_evidence(state, form, kept)
+        new_files, evidence_problems = await _read_evidence(state, form, kept)
         problems += forms.check_answers(
             answers, roster, state.today(), require_identity=True, already={p.field for p in problems}
         )
         problems += evidence_problems
         if problems:
+            # Nothing of a refused post is stored: its files are chosen again with the corrected form.
+            problems += _choose_again(new_files)
             order = list(FORM_IDS)
             problems.sort(key=lambda p: order.index(p.field) if p.field in order else len(order))
-            view = FormView(raw=raw, problems=problems, kept=evidence)
+            view = FormView(raw=raw, problems=problems, kept=kept)
             return _form_page(state, request, roster, view, status=422, submission=submission)
 
+        size = sum(len(f.data) for f in new_files)
+        wait = state.upload_quota.take(state.client_address(request), size) if size else 0
+        if wait:
+            minutes = max(1, math.ceil(wait / 60))
+            too_much = Problem(
+                "evidence",
+                f"You have sent more files than we can take from one connection in an hour. Wait {minutes} "
+                f"minute{'s' if minutes != 1 else ''} and send the form again, or send it without the files and "
+                "tell us in the description that you have more evidence.",
+            )
+            view = FormView(raw=raw, problems=[too_much], kept=kept)
+            return _form_page(
+                state,
+                request,
+                roster,
+                view,
+                status=429,
+                submission=submission,
+                headers={"retry-after": str(RateLimiter.retry_after(wait))},
+            )
+        stored = await _store_evidence(state, new_files, key)
+        evidence = kept + stored
         try:
             intake = forms.to_intake(answers, [f.stored for f in evidence])
         except ValidationError as err:  # a rule the checks above missed: still the user's answer
-            view = FormView(raw=raw, problems=forms.intake_problems(err), kept=evidence)
+            await asyncio.to_thread(uploads.delete, state.upload_dir, stored)
+            view = FormView(raw=raw, problems=forms.intake_problems(err) + _choose_again(new_files), kept=kept)
             return _form_page(state, request, roster, view, status=422, submission=submission)
         received_at = datetime.now(UTC)
         try:
             opened = await state.open(intake, roster, key, received_at)
         except IntakeRefused as err:  # the roster changed between the checks and the opening
-            view = FormView(raw=raw, problems=[Problem("subject_members", str(err))], kept=evidence)
+            await asyncio.to_thread(uploads.delete, state.upload_dir, stored)
+            problems = [Problem("subject_members", str(err)), *_choose_again(new_files)]
+            view = FormView(raw=raw, problems=problems, kept=kept)
             return _form_page(state, request, roster, view, status=422, submission=submission)
         except TemporalUnavailable:
             view = FormView(
@@ -598,6 +672,7 @@ def create_app(
             return _form_page(
                 state, request, roster, view, status=503, submission=submission, headers={"retry-after": "60"}
             )
+        await asyncio.to_thread(uploads.claim, state.upload_dir, evidence, opened.reference)
         council = roster.council(intake.council)
         assert council is not None  # checked above
         due = state.assessment_due(council, received_at) if opened.new else None
@@ -662,6 +737,8 @@ def create_app(
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    app.include_router(monitoring_router(state))  # /readyz and /metrics
+
     # -- the JSON API
 
     def api_error(status: int, detail: str, problems: list[Problem] = (), headers: dict[str, str] | None = None):  # type: ignore[assignment]  # noqa: ANN202
@@ -679,18 +756,30 @@ def create_app(
         tags=["complaints"],
         summary="Submit a complaint",
         description=(
-            "The same complaint as the web form, as JSON. Authenticate with the HMAC-SHA256 of the raw body "
-            f"under the shared secret, in hex: `{SIGNATURE_HEADER}: sha256=<hex>`. Send an `Idempotency-Key` "
-            "header to make retries safe (without one, the SHA-256 of the body is the key): the same key "
-            "always gives the same reference and one workflow (a repeat answers 201 again, with "
-            "`Idempotent-Replayed: true`)."
+            "The same complaint as the web form, as JSON (`Content-Type: application/json`). Authenticate "
+            f"with `{TIMESTAMP_HEADER}: <unix seconds>` and `{SIGNATURE_HEADER}: sha256=<hex>`, the HMAC-SHA256 "
+            "under the shared secret of the string `{timestamp}.{Idempotency-Key}.{raw body}` (the key is the "
+            "empty string when the header is absent). A timestamp more than 5 minutes from the server's time is "
+            "refused, and so is the old signature of the body alone. Send an `Idempotency-Key` header to make "
+            "retries safe (without one, the SHA-256 of the body is the key); keys are scoped to the sender (its "
+            "secret): the same key with the same complaint always gives the same reference and one workflow "
+            "(a repeat answers 201 again, with `Idempotent-Replayed: true`), the same key with another complaint "
+            "is refused (422)."
         ),
         responses={
             201: {"description": "Complaint received"},
             400: {**error_model, "description": "The body is not a JSON object, or the Idempotency-Key is malformed"},
-            401: {**error_model, "description": "Missing or wrong signature"},
+            401: {
+                **error_model,
+                "description": "Missing, wrong or old-scheme signature, or a timestamp more than 5 minutes off",
+            },
             413: {**error_model, "description": "The body is too large"},
-            422: {**error_model, "description": "The complaint has problems, listed field by field"},
+            415: {**error_model, "description": "The body is not sent as Content-Type: application/json"},
+            422: {
+                **error_model,
+                "description": "The complaint has problems, listed field by field; or the Idempotency-Key was "
+                "already used for a different complaint",
+            },
             429: {**error_model, "description": "Too many requests from this client; see Retry-After"},
             503: {**error_model, "description": "Not configured, or Temporal unavailable; retry later"},
         },
@@ -704,10 +793,19 @@ def create_app(
     async def api_submit(
         request: Request,
         x_conduct_signature: str | None = Header(
-            default=None, alias=SIGNATURE_HEADER, description="sha256=<hex HMAC-SHA256 of the raw body>"
+            default=None,
+            alias=SIGNATURE_HEADER,
+            description='sha256=<hex HMAC-SHA256 of "{timestamp}.{Idempotency-Key}.{raw body}">',
+        ),
+        x_conduct_timestamp: str | None = Header(
+            default=None,
+            alias=TIMESTAMP_HEADER,
+            description="the time of signing, in Unix seconds; refused when more than 5 minutes from the server's",
         ),
         idempotency_key: str | None = Header(
-            default=None, alias="Idempotency-Key", description="up to 128 visible ASCII characters"
+            default=None,
+            alias="Idempotency-Key",
+            description="up to 128 visible ASCII characters; signed (as the empty string when absent)",
         ),
     ) -> Response:
         retry = _rate_limited(state, request, state.api_limiter)
@@ -715,11 +813,16 @@ def create_app(
             return api_error(429, "Too many requests: try again later", headers={"retry-after": str(retry)})
         if config.webhook_secret is None or not config.webhook_secret.get_secret_value():
             return api_error(503, "The complaints API is not configured: set CONDUCT_WEBHOOK_SECRET")
-        body = await request.body()
-        if not verify_webhook_signature(config.webhook_secret.get_secret_value().encode(), body, x_conduct_signature):
-            return api_error(401, f"Missing or wrong {SIGNATURE_HEADER}: expected sha256=<hex HMAC of the body>")
+        secret = config.webhook_secret.get_secret_value().encode()
         if idempotency_key is not None and not _IDEMPOTENCY_KEY.match(idempotency_key):
             return api_error(400, "Idempotency-Key must be 1 to 128 visible ASCII characters")
+        body = await request.body()
+        refusal = webhook_refusal(secret, body, x_conduct_timestamp, idempotency_key, x_conduct_signature)
+        if refusal:
+            return api_error(401, refusal)
+        media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if media_type != "application/json":
+            return api_error(415, "Send the complaint as JSON, with Content-Type: application/json")
         try:
             complaint = forms.ApiComplaint.model_validate_json(body)
         except ValidationError as err:
@@ -738,11 +841,20 @@ def create_app(
             intake = forms.to_intake(answers, [])
         except ValidationError as err:
             return api_error(422, "The complaint has problems", forms.intake_problems(err))
-        key = f"api:{idempotency_key}" if idempotency_key else f"api-body:{_sha256(body)}"
+        # Keys are the sender's own: scoped by who signed (one secret, one integrator).
+        sender = integrator_id(secret)
+        key = f"api:{sender}:{idempotency_key}" if idempotency_key else f"api-body:{sender}:{_sha256(body)}"
+        digest = _sha256(intake.model_dump_json().encode())
         try:
-            opened = await state.open(intake, roster, key, datetime.now(UTC))
+            opened = await state.open(intake, roster, key, datetime.now(UTC), digest=digest)
         except IntakeRefused as err:
             return api_error(422, "The complaint has problems", [Problem("subject_members", str(err))])
+        except KeyReused:
+            return api_error(
+                422,
+                "This Idempotency-Key was already used for a different complaint: send each complaint with its "
+                "own key (a retry of the same complaint keeps its key)",
+            )
         except TemporalUnavailable:
             return api_error(503, "The service is unavailable: retry later", headers={"retry-after": "30"})
         log.info("complaint %s received through the API (new: %s)", opened.reference, opened.new)
@@ -773,6 +885,32 @@ def _sha256(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+@asynccontextmanager
+async def _sweeping_uploads(state: WebState) -> AsyncIterator[None]:
+    """Abandoned evidence is swept when the app starts, then every `upload_sweep_interval_minutes`."""
+
+    async def sweep() -> None:
+        try:
+            await asyncio.to_thread(state.sweep_uploads)
+        except (OSError, OperationalError) as err:  # the next round tries again
+            log.warning("evidence sweep failed: %s: %s", type(err).__name__, str(err)[:300])
+
+    await sweep()
+
+    async def periodically() -> None:
+        while True:
+            await asyncio.sleep(state.config.upload_sweep_interval_minutes * 60)
+            await sweep()
+
+    task = asyncio.create_task(periodically())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Run the web app with uvicorn (what `conduct web` calls)."""
     import uvicorn
@@ -782,7 +920,6 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None
         create_app(settings, config),
         host=host,
         port=port,
-        proxy_headers=False,  # the app reads X-Forwarded-For itself, when configured to trust it
-        server_header=False,
         log_level="info",
+        **UVICORN_OPTIONS,  # the app reads X-Forwarded-For itself, from CONDUCT_TRUSTED_PROXIES only
     )

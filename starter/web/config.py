@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from starter.forwarded import ProxyTrust, parse_networks
 
 MB = 1024 * 1024
 
@@ -32,13 +34,41 @@ class WebConfig(BaseSettings):
     form_rate_per_minute: float = Field(default=2.0, gt=0, description="form posts a client regains per minute")
     api_rate_burst: int = Field(default=60, ge=1, description="API posts a client may make at once")
     api_rate_per_minute: float = Field(default=60.0, gt=0, description="API posts a client regains per minute")
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For is believed; default none: "
+            "the peer's own address is the client's"
+        ),
+    )
     trust_forwarded_for: bool = Field(
         default=False,
-        description="rate-limit by the last X-Forwarded-For address (only behind exactly one trusted reverse proxy)",
+        description="deprecated (use trusted_proxies): true trusts the immediate peer, whoever it is, as a proxy",
     )
     cookie_secure: bool = Field(default=False, description="mark the CSRF cookie Secure (set it behind HTTPS)")
     form_token_max_age_seconds: int = Field(default=24 * 3600, gt=0, description="how long a form stays valid")
     temporal_timeout_seconds: float = Field(default=10.0, gt=0, description="give up starting a workflow after")
+    upload_quota_bytes_per_hour: int = Field(
+        default=100 * MB, gt=0, description="evidence bytes one client address may store per hour; past it: 429"
+    )
+    upload_sweep_hours: float = Field(
+        default=48.0,
+        gt=0,
+        description=(
+            "evidence no complaint refers to is deleted once this old (kept files wait for a form sent again: "
+            "keep it above the form's lifetime)"
+        ),
+    )
+    upload_sweep_interval_minutes: float = Field(default=60.0, gt=0, description="how often the sweep runs")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)  # a typo is a start-up error, not a silently open door
+        return value
+
+    def proxy_trust(self) -> ProxyTrust:
+        return ProxyTrust.parse(self.trusted_proxies, self.trust_forwarded_for)
 
     def resolved_upload_dir(self, data_dir: Path) -> Path:
         return self.upload_dir or data_dir / "uploads"

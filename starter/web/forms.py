@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, Strict, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
+from conduct.email_address import AddressNotAscii, mail_address
 from conduct.intake import Complainant, ComplaintIntake
 from conduct.roster import Roster
 from conduct.vocabulary import PROVISION_TITLES, ComplainantType, Provision
@@ -56,6 +57,9 @@ MESSAGES = {
     "name_long": f"Your name must be {NAME_MAX} characters or fewer",
     "email_missing": "Enter your email address",
     "email_invalid": "Enter an email address in the correct format, like name@example.com",
+    "email_not_ascii": (
+        "Enter an email address without accents or other special letters before the @, like name@example.com"
+    ),
     "address_missing": "Enter your postal address",
     "address_long": f"Your postal address must be {ADDRESS_MAX} characters or fewer",
     "phone_invalid": "Enter a telephone number, like 01632 960 001 or +44 808 157 0192",
@@ -75,10 +79,12 @@ MESSAGES = {
     "declaration_missing": "Confirm that the information you have given is true to the best of your knowledge",
 }
 
-_EMAIL = TypeAdapter(EmailStr)
 # line/paragraph separators, and bidirectional overrides and isolates (which can disguise text)
 _DROPPED = frozenset("\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _PHONE_CHARACTERS = set("0123456789 +()-.")
+# Letters that print as nothing: Hangul fillers, the braille blank, the combining grapheme joiner and
+# variation selectors (format characters, Cf, and spaces are found by their category).
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f") | {chr(c) for c in range(0xFE00, 0xFE10)}
 
 
 @dataclass(frozen=True)
@@ -135,6 +141,17 @@ def clean_text(value: Any, multiline: bool = False) -> str:
     return "".join(kept).strip()
 
 
+def visible(text: str) -> bool:
+    """Whether `text` shows anything: a name of zero-width spaces, joiners or spaces is no name."""
+    return any(
+        not ch.isspace()
+        and unicodedata.category(ch) not in ("Cf", "Cc", "Zs", "Zl", "Zp")
+        and ch not in _BLANK_LETTERS
+        and not 0xE0100 <= ord(ch) <= 0xE01EF  # variation selectors supplement
+        for ch in text
+    )
+
+
 @dataclass
 class Answers:
     """The complaint as typed as the first reading could make it; strings already cleaned."""
@@ -175,6 +192,15 @@ def check_answers(
         if name not in already and all(p.field != name for p in problems):
             problems.append(Problem(name, MESSAGES.get(key_or_text, key_or_text)))
 
+    # Text that shows nothing is no text: a name of zero-width spaces is anonymous only where an
+    # empty name is (the API), and on the form it is a missing name.
+    if not visible(a.name):
+        a.name = ""
+    if not visible(a.address):
+        a.address = ""
+    if not visible(a.description):
+        a.description = ""
+
     if require_identity and not a.name:
         add("name", "name_missing")
     elif len(a.name) > NAME_MAX:
@@ -185,8 +211,10 @@ def check_answers(
         add("email", "email_invalid")
     else:
         try:
-            a.email = str(_EMAIL.validate_python(a.email))
-        except ValidationError:
+            a.email = mail_address(a.email)
+        except AddressNotAscii:
+            add("email", "email_not_ascii")
+        except ValueError:
             add("email", "email_invalid")
     if require_identity and not a.address:
         add("address", "address_missing")
@@ -203,6 +231,13 @@ def check_answers(
             add("member_id", "member_id is only for a complainant who is a councillor")
         elif roster.member(a.member_id) is None:
             add("member_id", f"'{a.member_id}' is not a councillor on our list")
+        elif a.member_id in a.subject_members:
+            member = roster.member(a.member_id)
+            add(
+                "subject_members",
+                f"A councillor cannot complain about themselves: remove {member.name if member else a.member_id} "
+                "from the councillors complained about",
+            )
 
     council = roster.council(a.council) if a.council else None
     if not a.council:
@@ -250,7 +285,8 @@ def check_answers(
 
 
 def to_intake(a: Answers, evidence: list[str]) -> ComplaintIntake:
-    """Only after `check_answers` found nothing: the checks above are at least as strict as the model's."""
+    """Only after `check_answers` found nothing: ComplaintIntake travels in workflow history and checks
+    little itself, so `check_answers` is where a complaint's rules are kept."""
     return ComplaintIntake(
         complainant=Complainant(
             name=a.name,
@@ -387,7 +423,7 @@ class ApiComplainant(BaseModel):
     )
     email: str = Field(
         max_length=EMAIL_MAX,
-        description="email address for letters about the complaint",
+        description="email address for letters about the complaint; ASCII before the @ (a domain may be IDN)",
         json_schema_extra={"format": "email"},
     )
     type: ComplainantType = Field(description="who is complaining")

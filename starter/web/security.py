@@ -1,6 +1,6 @@
 """The web app's safety pieces, none of which needs another service: signed tokens (CSRF tied to a
-cookie, form submission tokens, kept uploads), the webhook's HMAC signature, a per-client token
-bucket and a request size limit."""
+cookie, form submission tokens, kept uploads), the webhook's timestamped HMAC signature, a
+per-client token bucket and upload quota, and a request size limit."""
 
 from __future__ import annotations
 
@@ -17,9 +17,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from starter.forwarded import ProxyTrust
+
 CSRF_COOKIE = "conduct_csrf"
 _COOKIE_VALUE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 SIGNATURE_HEADER = "X-Conduct-Signature"
+TIMESTAMP_HEADER = "X-Conduct-Timestamp"
 
 
 def _b64(data: bytes) -> str:
@@ -80,20 +83,62 @@ class Signer:
         return f"form:{value}" if self.valid("submission", value, signature) else None
 
 
-def verify_webhook_signature(secret: bytes, body: bytes, header: str | None) -> bool:
-    """`X-Conduct-Signature: sha256=<hex>`, the HMAC-SHA256 of the raw body; compared in constant time."""
-    if not header:
-        return False
-    scheme, _, given = header.strip().partition("=")
+WEBHOOK_TOLERANCE_SECONDS = 300  # a signed request is good for 5 minutes either side of our clock
+WEBHOOK_SCHEME = (
+    f'{SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256 of "{{timestamp}}.{{Idempotency-Key}}.{{raw body}}">, '
+    f"with {TIMESTAMP_HEADER}: <unix seconds> (an absent Idempotency-Key signs as the empty string)"
+)
+
+
+def _signed_bytes(timestamp: str, key: str | None, body: bytes) -> bytes:
+    return f"{timestamp}.{key or ''}.".encode() + body
+
+
+def webhook_signature(secret: bytes, body: bytes, timestamp: int | str, key: str | None = None) -> str:
+    """The `X-Conduct-Signature` value a sender computes: the HMAC covers the timestamp and the
+    Idempotency-Key as well as the body, so a captured request can be neither replayed later nor
+    posted again under another key."""
+    return "sha256=" + hmac.new(secret, _signed_bytes(str(timestamp), key, body), hashlib.sha256).hexdigest()
+
+
+def webhook_refusal(
+    secret: bytes,
+    body: bytes,
+    timestamp: str | None,
+    key: str | None,
+    signature: str | None,
+    now: float | None = None,
+) -> str | None:
+    """None when the request is signed under the current scheme and fresh; else the reason (401).
+    Compared in constant time; the old body-only signature is recognised, to say what changed."""
+    scheme, _, given = (signature or "").strip().partition("=")
+    given = given.strip().lower()
     if scheme.strip().lower() != "sha256" or not given:
-        return False
-    expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected.encode(), given.strip().lower().encode("ascii", "replace"))
+        return f"Missing or malformed {SIGNATURE_HEADER}: expected {WEBHOOK_SCHEME}"
+    given_bytes = given.encode("ascii", "replace")
+    stamp = (timestamp or "").strip()
+    if not stamp.isdigit() or len(stamp) > 12:
+        old = hmac.new(secret, body, hashlib.sha256).hexdigest().encode()
+        if hmac.compare_digest(old, given_bytes):
+            return f"The body-only signature is no longer accepted: send {WEBHOOK_SCHEME}"
+        return f"Missing or malformed {TIMESTAMP_HEADER}: expected {WEBHOOK_SCHEME}"
+    expected = webhook_signature(secret, body, stamp, key).removeprefix("sha256=").encode()
+    if not hmac.compare_digest(expected, given_bytes):
+        return f"Wrong {SIGNATURE_HEADER}: expected {WEBHOOK_SCHEME}"
+    skew = abs((now if now is not None else time.time()) - int(stamp))
+    if skew > WEBHOOK_TOLERANCE_SECONDS:
+        return (
+            f"{TIMESTAMP_HEADER} is more than {WEBHOOK_TOLERANCE_SECONDS // 60} minutes from the server's time: "
+            "sign the request again with the current time"
+        )
+    return None
 
 
-def webhook_signature(secret: bytes, body: bytes) -> str:
-    """The header value a sender computes (used by tests and documented for integrators)."""
-    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+def integrator_id(secret: bytes) -> str:
+    """Who sent a signed request, for scoping its Idempotency-Keys: one secret, one integrator. A
+    digest, so that the key names it without revealing the secret; several secrets (integrators)
+    later will each have their own."""
+    return hmac.new(secret, b"conduct integrator id", hashlib.sha256).hexdigest()[:16]
 
 
 # ----------------------------------------------------------------------------- rate limit
@@ -143,17 +188,37 @@ class RateLimiter:
         return max(1, math.ceil(wait))
 
 
-def client_address(scope: dict[str, Any], trust_forwarded_for: bool) -> str:
-    """The peer's address; behind one trusted reverse proxy, the address that proxy appended to
-    X-Forwarded-For (the last entry: earlier ones are whatever the client chose to send)."""
-    if trust_forwarded_for:
-        forwarded = [value for name, value in scope.get("headers", []) if name == b"x-forwarded-for"]
-        if forwarded:
-            last = forwarded[-1].decode("latin-1").split(",")[-1].strip()
-            if last:
-                return last[:64]
-    client = scope.get("client")
-    return client[0] if client else "unknown"
+def client_address(scope: dict[str, Any], proxies: ProxyTrust) -> str:
+    """The client's address: the peer's, or behind our trusted proxies what they saw (see starter.forwarded)."""
+    return proxies.client(scope)
+
+
+class ByteQuota:
+    """Bytes a client may store per hour: a token bucket of `per_hour` bytes, refilled evenly. In
+    memory, per process, like RateLimiter."""
+
+    def __init__(self, per_hour: int, max_clients: int = 10_000, clock: Callable[[], float] = time.monotonic) -> None:
+        self.capacity, self.rate = float(per_hour), per_hour / 3600.0
+        self.max_clients, self._clock = max_clients, clock
+        self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, client: str, size: int) -> float:
+        """Take `size` bytes; 0 when allowed, else the seconds until they would be (nothing taken)."""
+        now = self._clock()
+        with self._lock:
+            bucket = self._buckets.pop(client, None) or _Bucket(self.capacity, now)
+            bucket.tokens = min(self.capacity, bucket.tokens + (now - bucket.updated) * self.rate)
+            bucket.updated = now
+            self._buckets[client] = bucket
+            while len(self._buckets) > self.max_clients:
+                self._buckets.popitem(last=False)
+            if size <= bucket.tokens:
+                bucket.tokens -= size
+                return 0.0
+            if size > self.capacity:
+                return 3600.0
+            return (size - bucket.tokens) / self.rate
 
 
 # ----------------------------------------------------------------------------- request size

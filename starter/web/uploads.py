@@ -1,19 +1,31 @@
 """Evidence files: recognised by their content (never by name or the browser's content type),
-stored outside the web root under generated names, with a small JSON note beside each."""
+stored outside the web root under generated names, with a small JSON note beside each.
+
+A file is written only for a post that is accepted (or that Temporal could not take yet, when it
+is kept for the form sent again), and deleted at once if the post is refused after all. The note
+records the submission key and, once the complaint is opened, its reference: `sweep` deletes
+files no complaint refers to once they are old."""
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import logging
 import os
 import re
 import secrets
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from hashlib import sha256
 from pathlib import Path
 
+from conduct.private_files import private_dir
 from starter.web.security import Signer
+
+log = logging.getLogger("conduct.web")
 
 KINDS = {"pdf": "PDF", "png": "PNG image", "jpg": "JPEG image", "txt": "plain text"}
 _STORED = re.compile(r"[0-9a-f]{32}\.(pdf|png|jpg|txt)")
@@ -61,9 +73,10 @@ def clean_original_name(name: str | None) -> str:
     return base[:120] or "file"
 
 
-def store(upload_dir: Path, data: bytes, kind: str, original: str) -> StoredFile:
-    """Write `data` under a generated name (never the user's) with owner-only permissions."""
-    upload_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+def store(upload_dir: Path, data: bytes, kind: str, original: str, submission: str = "") -> StoredFile:
+    """Write `data` under a generated name (never the user's) with owner-only permissions;
+    `submission` is the idempotency key of the post that brought it."""
+    private_dir(upload_dir)
     stored = f"{secrets.token_hex(16)}.{kind}"
     path = upload_dir / stored
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -75,6 +88,7 @@ def store(upload_dir: Path, data: bytes, kind: str, original: str) -> StoredFile
         "size": len(data),
         "sha256": sha256(data).hexdigest(),
         "received_at": datetime.now(UTC).isoformat(),
+        "submission": submission,
     }
     fd = os.open(upload_dir / f"{stored}.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
@@ -82,8 +96,80 @@ def store(upload_dir: Path, data: bytes, kind: str, original: str) -> StoredFile
     return StoredFile(stored=stored, original=original, size=len(data))
 
 
-# A file accepted in a post whose other answers had problems is kept, and offered back to the
-# complainant as a signed hidden value, so that they need not choose it again.
+def _note_path(upload_dir: Path, stored: str) -> Path:
+    return upload_dir / f"{stored}.json"
+
+
+def _read_note(upload_dir: Path, stored: str) -> dict[str, object]:
+    try:
+        note = json.loads(_note_path(upload_dir, stored).read_text())
+    except (OSError, ValueError):
+        return {}
+    return note if isinstance(note, dict) else {}
+
+
+def delete(upload_dir: Path, files: Iterable[StoredFile]) -> None:
+    """Remove files (and their notes) of a post that was refused."""
+    for f in files:
+        if _STORED.fullmatch(f.stored):
+            for path in (upload_dir / f.stored, _note_path(upload_dir, f.stored)):
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+
+
+def claim(upload_dir: Path, files: Iterable[StoredFile], reference: str) -> None:
+    """Record in each file's note the complaint that refers to it (the sweep then keeps it)."""
+    for f in files:
+        note = _read_note(upload_dir, f.stored)
+        if note.get("reference") == reference or not (upload_dir / f.stored).is_file():
+            continue
+        note["reference"] = reference
+        path = _note_path(upload_dir, f.stored)
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            json.dump(note, out)
+        os.replace(temporary, path)
+
+
+def sweep(
+    upload_dir: Path, older_than_seconds: float, key_in_use: Callable[[str], bool], now: float | None = None
+) -> int:
+    """Delete files older than `older_than_seconds` (by modification time) that no complaint refers
+    to: their note names no reference, and no complaint was opened under their submission key.
+    Returns how many files were deleted. Notes left without their file go too."""
+    if not upload_dir.is_dir():
+        return 0
+    cutoff = (now if now is not None else time.time()) - older_than_seconds
+    deleted = 0
+    for path in upload_dir.iterdir():
+        name = path.name
+        try:
+            old = path.stat().st_mtime < cutoff
+        except FileNotFoundError:
+            continue
+        if not old:
+            continue
+        if name.endswith(".json") and _STORED.fullmatch(name[:-5]):
+            if not (upload_dir / name[:-5]).exists():
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+            continue
+        if not _STORED.fullmatch(name):
+            continue
+        note = _read_note(upload_dir, name)
+        submission = note.get("submission")
+        if note.get("reference") or (isinstance(submission, str) and submission and key_in_use(submission)):
+            continue
+        delete(upload_dir, [StoredFile(stored=name, original="", size=0)])
+        deleted += 1
+    if deleted:
+        log.info("deleted %d evidence file(s) no complaint refers to", deleted)
+    return deleted
+
+
+# A file of a post that Temporal could not take yet is kept, and offered back to the complainant
+# as a signed hidden value, so that they need not choose it again.
 
 
 def keep_token(signer: Signer, f: StoredFile) -> str:

@@ -1,0 +1,29 @@
+"""History budgets: a full hearing case, receipt to published decision notice, stays within an
+event count and a byte count (Temporal's limits are 51,200 events and 50 MB, with warnings at
+10,240 events and 10 MB; a case must stay far from them however long it runs, and a small history
+replays fast when a worker wakes an evicted case). Bytes are the serialized events, which is what
+Temporal counts; the JSON export is about three times larger (base64 payloads)."""
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.worker import Replayer
+
+from starter.client import DATA_CONVERTER
+from tests.harness import CaseDriver
+from tests.steps import drive_to_published_breach
+from worker import WORKFLOWS
+
+EVENT_BUDGET = 500
+BYTE_BUDGET = 150_000
+
+
+async def test_a_full_hearing_case_stays_within_its_history_budgets(driver: CaseDriver) -> None:
+    case = await drive_to_published_breach(driver)
+    await case.settle()
+    history = await case.handle.fetch_history()
+    size = sum(event.ByteSize() for event in history.events)
+    events = list(history.events)
+    assert events[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
+    print(f"full hearing case: {len(events)} events, {size:,} bytes of history")
+    assert len(events) <= EVENT_BUDGET
+    assert size <= BYTE_BUDGET
+    await Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER).replay_workflow(history)
