@@ -15,6 +15,7 @@ from activities.deadlines import compute_deadline
 from activities.group_reports import GroupReportActivities
 from activities.notifications import LetterActivities
 from activities.reports import ReportActivities
+from conduct import attestation, attestation_keys
 from conduct.metrics import LetterMetrics, worker_runtime
 from conduct.settings import PROJECT_ROOT, Settings, get_settings
 from starter.client import connect
@@ -68,6 +69,7 @@ def build_worker(
     activities' pool), and a shutdown gives running activities CONDUCT_WORKER_SHUTDOWN_SECONDS to
     finish, so a deploy does not cut a send in half (one cut anyway is resent under its claim)."""
     letters = letters or LetterActivities(settings)
+    attestation.trust(attestation_keys.public_keys(settings))  # what the validators accept
     return Worker(
         client,
         task_queue=settings.task_queue,

@@ -127,7 +127,7 @@ class LetterActivities:
         self.threads = settings.worker_activities
         self._own_executor = executor is None
         self.executor: Executor = executor or ThreadPoolExecutor(self.threads, thread_name_prefix="conduct-activity")
-        self.engine = register.make_engine(settings.resolved_database_url)
+        self.engine = register.make_engine(settings.resolved_database_url, keys=settings.resolved_encryption_keys)
         register.create_schema(self.engine)
 
     def close(self) -> None:

@@ -43,6 +43,7 @@ from bench.noop import TASK_QUEUE as NOOP_QUEUE  # noqa: E402
 from bench.noop import Noop, Sleep  # noqa: E402
 from conduct import actions as a  # noqa: E402
 from conduct.actions import ActionResult  # noqa: E402
+from conduct.attestation_keys import attest  # noqa: E402
 from conduct.calendar import london_date  # noqa: E402
 from conduct.case import CaseState  # noqa: E402
 from conduct.codec import new_key_spec  # noqa: E402
@@ -378,7 +379,10 @@ async def measure_actions(system: System, references: list[str], n: int) -> dict
 
     async def act(reference: str) -> float:
         t = time.perf_counter()
-        await client.get_workflow_handle(f"complaint-{reference}").execute_update(ComplaintWorkflow.consult_ip, payload)
+        update_id = f"consult_ip-{uuid.uuid4().hex}"
+        signed = attest(system.settings, reference, "consult_ip", payload, update_id)
+        handle = client.get_workflow_handle(f"complaint-{reference}")
+        await handle.execute_update(ComplaintWorkflow.consult_ip, signed, id=update_id)
         return time.perf_counter() - t
 
     warm_cases = references[-10:]
@@ -561,8 +565,11 @@ async def measure_history(system: System) -> dict[str, Any]:
         ("issue_notice", a.IssueNotice(officer="mo")),
     ]
     t0 = time.perf_counter()
+    reference = opened.workflow_id.removeprefix("complaint-")
     for name, payload in steps:
-        await handle.execute_update(name, payload, result_type=ActionResult)
+        update_id = f"{name}-{uuid.uuid4().hex}"
+        signed = attest(system.settings, reference, name, payload, update_id)
+        await handle.execute_update(name, signed, id=update_id, result_type=ActionResult)
     await asyncio.wait_for(handle.result(), 60)
     state = await handle.query("status", result_type=CaseState)
     elapsed = time.perf_counter() - t0

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, model_validator
 
+from conduct.attestation import Attestation
 from conduct.roster import Roster
 from conduct.vocabulary import (
     AssessmentOutcome,
@@ -83,6 +84,9 @@ MOVING: frozenset[Action] = frozenset(Action) - {Action.CONSULT_IP, Action.LINK}
 
 class OfficerAction(BaseModel):
     officer: str = Field(min_length=1)
+    attestation: Attestation | None = Field(
+        default=None, description="the officers' service's signature over this action (conduct/attestation.py)"
+    )
 
 
 class Triage(OfficerAction):

@@ -40,10 +40,12 @@ def private_dir(path: Path) -> Path:
 
 
 def _tighten(path: Path, mode: int) -> None:
-    """Take group and other bits off an existing file or folder we own (never widen, never follow)."""
+    """Take group and other bits off an existing file or folder we own (never widen, never follow;
+    a shared folder such as /tmp, with its sticky bit, is left alone)."""
     with contextlib.suppress(OSError):
         found = os.stat(path, follow_symlinks=False)
-        if found.st_uid == os.getuid() and stat.S_IMODE(found.st_mode) & 0o077:
+        shared = bool(found.st_mode & stat.S_ISVTX)
+        if found.st_uid == os.getuid() and stat.S_IMODE(found.st_mode) & 0o077 and not shared:
             os.chmod(path, stat.S_IMODE(found.st_mode) & mode, follow_symlinks=False)
 
 

@@ -53,6 +53,7 @@ from conduct.notice import PublishNotice  # noqa: F401  (re-exported for the reg
 from conduct.private_files import ensure_private_file
 from conduct.projection import CaseSync, case_sync
 from conduct.roster import Roster
+from conduct.sealed_columns import EncryptedText, attach
 from conduct.vocabulary import RecipientRole
 
 T = TypeVar("T")
@@ -124,8 +125,8 @@ class PartyRow(Base):
     reference: Mapped[str] = mapped_column(ForeignKey("complaints.reference", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(40))
     party_id: Mapped[str] = mapped_column(String(64), comment="roster id, or 'complainant'")
-    name: Mapped[str] = mapped_column(String(200), default="")
-    email: Mapped[str | None] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(EncryptedText("parties.name"), default="")
+    email: Mapped[str | None] = mapped_column(EncryptedText("parties.email"))
 
 
 class DecisionRow(Base):
@@ -163,7 +164,7 @@ class NotificationRow(Base):
     key: Mapped[str] = mapped_column(String(400), unique=True)
     reference: Mapped[str] = mapped_column(String(32), index=True)
     template: Mapped[str] = mapped_column(String(60))
-    to: Mapped[str] = mapped_column(String(320))
+    to: Mapped[str] = mapped_column(EncryptedText("notifications.to"))
     role: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(String(500), default="")
     sent_at: Mapped[datetime]  # when sent; while `sending`, when it was claimed
@@ -196,13 +197,15 @@ def _is_memory(database: str | None) -> bool:
     return not database or database == ":memory:" or database.startswith("file::memory:")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`. SQLite: usable from threads, WAL journal, foreign keys on, waits
+def make_engine(url: str, *, keys: str = "", **kwargs: Any) -> Engine:
+    """An engine for `url`. `keys`: the key ring (CONDUCT_ENCRYPTION_KEYS, `settings.resolved_encryption_keys`)
+    sealing the personal columns (conduct.sealed_columns); without it they are written in clear.
+    SQLite: usable from threads, WAL journal, foreign keys on, deleted content overwritten, waits
     up to 30 s for a lock; the database file (0600) and its folder (0700) are created if needed."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         kwargs.setdefault("pool_pre_ping", True)
-        return create_engine(parsed, **kwargs)
+        return attach(create_engine(parsed, **kwargs), keys)
 
     memory = _is_memory(parsed.database)
     connect_args = {"check_same_thread": False, "timeout": 30, **kwargs.pop("connect_args", {})}
@@ -222,10 +225,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                 cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA secure_delete=ON")  # a value replaced by its sealed form leaves no trace
         finally:
             cursor.close()
 
-    return engine
+    return attach(engine, keys)
 
 
 def _wal(cursor: Any) -> None:

@@ -120,6 +120,17 @@ class Settings(BaseSettings):
         default=[Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER],
         description="officer roles that may read decoded case data through the codec endpoint, comma-separated",
     )
+    attestation_key: str = Field(
+        default="",
+        repr=False,
+        description="the signing key of officer actions (the officers' service only): base64 of a raw Ed25519 "
+        "private key; default: DATA_DIR/attestation.key, made on first use",
+    )
+    attestation_public_keys: str = Field(
+        default="",
+        description="public keys the workers accept officer actions under, `id:base64,id:base64` (rotation: "
+        "list the new and the old); default: the one of DATA_DIR/attestation.key",
+    )
 
     @field_validator("closures", mode="before")
     @classmethod

@@ -71,14 +71,17 @@ def perform(
     The update's id comes from the case, the action and the payload (conduct.action_ids): a
     command run again after a timeout gets the first answer, and the case acts once. The command
     waits `settings.action_wait_seconds` at most, in all, and then says what the case waits on."""
+    from conduct.access import action_refusal
     from conduct.action_ids import action_id
     from conduct.actions import ActionResult
-    from starter import session
+    from conduct.attestation_keys import attest
+    from starter import access_cli, session
     from starter.officer import identify
 
     officer = identify(settings, as_officer)
     payload = build(model, officer.id, flags, **fields)
     update_id = action_id(reference, update, payload)
+    payload = attest(settings, reference, update, payload, update_id)  # the workflow refuses it unsigned
     wait = settings.action_wait_seconds
 
     async def work(client: Client) -> ActionResult:
@@ -87,6 +90,14 @@ def perform(
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
         target = session.handle(client, reference)
+        try:  # the person first (conduct/access.py): one `status` query, within the same wait
+            async with asyncio.timeout_at(deadline):
+                state = await session.status(client, reference)
+        except TimeoutError:
+            raise CliError(Exit.ERROR, await not_answered(client, reference, wait)) from None
+        refused = action_refusal(officer, state, update)
+        if refused is not None:
+            raise CliError(Exit.REFUSED, refused)
         try:
             async with asyncio.timeout_at(deadline):
                 accepted = await target.start_update(
@@ -105,7 +116,15 @@ def perform(
         except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
             raise CliError(Exit.ERROR, await still_running(client, reference, update)) from None
 
-    result = session.run(settings, work, reference)
+    try:
+        result = session.run(settings, work, reference)
+    except CliError as error:  # refused by the person check or by the workflow, or not done: audited
+        refused = error.code is Exit.REFUSED
+        reason = error.message if refused else None  # other messages may quote a provider's error
+        access_cli.note(settings, "action", officer.id, "refused" if refused else "failed", case=reference,
+                        action=update, reason=reason)  # fmt: skip
+        raise
+    access_cli.note(settings, "action", officer.id, "ok", case=reference, action=update)
     done(f"{result.reference} ({result.stage}): {result.message}", result.warnings)
     return result
 

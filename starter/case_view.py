@@ -11,6 +11,7 @@ from typing import Any
 
 from rich.table import Table
 
+from conduct.access import IDENTITY, ReadAccess, Withheld, redact
 from conduct.calendar import london_date
 from conduct.case import CaseState
 from conduct.roster import Roster
@@ -36,8 +37,27 @@ def _day(moment: datetime | None) -> str | None:
     return london_date(moment).isoformat() if moment else None
 
 
-def parties(state: CaseState, roster: Roster | None) -> dict[str, Any]:
+def _complainant(state: CaseState, withheld: Withheld | None) -> dict[str, Any]:
     complainant = state.intake.complainant
+    if withheld is not None:  # said so, never shown as an empty or anonymous complainant
+        return {"withheld": withheld.reason, "type": complainant.type.value, "confidential": state.intake.confidential}
+    return {
+        "name": complainant.name or None,
+        "email": str(complainant.email) if complainant.email else None,
+        "type": complainant.type.value,
+        "anonymous": complainant.anonymous,
+        "confidential": state.intake.confidential,
+    }
+
+
+def _to(role: Any, to: str, withheld: Withheld | None) -> dict[str, Any]:
+    """A letter's recipient; the complainant's address only to those who may see who they are."""
+    if withheld is not None and role.value == "complainant":
+        return {"to": None, "withheld": withheld.reason}
+    return {"to": to}
+
+
+def parties(state: CaseState, roster: Roster | None, withheld: Withheld | None = None) -> dict[str, Any]:
     subjects = []
     for member_id in state.subject_members:
         member = roster.member(member_id) if roster else None
@@ -45,13 +65,7 @@ def parties(state: CaseState, roster: Roster | None) -> dict[str, Any]:
             {"id": member_id, "name": member.name if member else None, "group": state.subject_groups.get(member_id)}
         )
     return {
-        "complainant": {
-            "name": complainant.name or None,
-            "email": str(complainant.email) if complainant.email else None,
-            "type": complainant.type.value,
-            "anonymous": complainant.anonymous,
-            "confidential": state.intake.confidential,
-        },
+        "complainant": _complainant(state, withheld),
         "subject_members": subjects,
         "independent_persons_consulted": sorted({c.ip for c in state.consultations}),
         "subject_ip": state.subject_ip,
@@ -59,8 +73,14 @@ def parties(state: CaseState, roster: Roster | None) -> dict[str, Any]:
     }
 
 
-def case_json(state: CaseState, roster: Roster | None, progress: Progress | None = None) -> dict[str, Any]:
+def case_json(
+    state: CaseState, roster: Roster | None, progress: Progress | None = None, access: ReadAccess | None = None
+) -> dict[str, Any]:
+    """The case as `access` lets its reader see it (conduct/access.py); what is withheld is named
+    in `withheld`, and a withheld field says so where it would be."""
     progress = progress or Progress()
+    withheld = access.withholds(IDENTITY) if access else None
+    state = redact(state, access) if access else state
     return {
         "reference": state.reference,
         "council": state.council,
@@ -70,7 +90,7 @@ def case_json(state: CaseState, roster: Roster | None, progress: Progress | None
         "overdue": state.overdue,
         "received_at": state.received_at.isoformat(),
         "closed_at": state.closed_at.isoformat() if state.closed_at else None,
-        "parties": parties(state, roster),
+        "parties": parties(state, roster, withheld),
         "subject_notified": state.subject_notified,
         "notice_withheld_reason": state.notice_withheld_reason or None,
         "flags": state.flags,
@@ -91,32 +111,53 @@ def case_json(state: CaseState, roster: Roster | None, progress: Progress | None
         ],
         "allowed": allowed_actions(state),
         "letters": [
-            {"template": r.template.value, "to": r.to, "role": r.role.value, "sent_at": r.sent_at.isoformat()}
+            {
+                "template": r.template.value,
+                **_to(r.role, r.to, withheld),
+                "role": r.role.value,
+                "sent_at": r.sent_at.isoformat(),
+            }
             for r in state.letters
         ],
         "delivery_failures": [
-            {"template": f.template.value, "to": f.to, "role": f.role.value, "error": f.error, "at": f.at.isoformat()}
+            {
+                "template": f.template.value,
+                **_to(f.role, f.to, withheld),
+                "role": f.role.value,
+                "error": None if withheld and f.role.value == "complainant" else f.error,
+                "at": f.at.isoformat(),
+            }
             for f in state.delivery_failures
         ],
         "in_progress": [
             {**step.model_dump(mode="json"), "step": step.step, "line": step.line()} for step in progress.steps
         ],
         "failing_task_attempt": progress.failing_task_attempt or None,
+        "withheld": [w.model_dump() for w in access.withheld] if access else [],
     }
 
 
 _STATE_STYLE = {"pending": "cyan", "stopped": "yellow", "met": "green", "lapsed": "bold red", "met_late": "red"}
 
 
-def render_case(state: CaseState, roster: Roster | None, progress: Progress | None = None) -> None:
-    data = case_json(state, roster, progress)
+def _shown_to(item: dict[str, Any]) -> str:
+    return "withheld" if "withheld" in item else str(item["to"])
+
+
+def render_case(
+    state: CaseState, roster: Roster | None, progress: Progress | None = None, access: ReadAccess | None = None
+) -> None:
+    data = case_json(state, roster, progress, access)
     console = out()
     outcome = f" → [bold]{esc(data['outcome'])}[/bold]" if data["outcome"] else ""
     overdue = "  [bold red]OVERDUE[/bold red]" if state.overdue else ""
     console.print(f"[bold]{esc(state.reference)}[/bold]  stage [bold]{esc(state.stage.value)}[/bold]{outcome}{overdue}")
     p = data["parties"]
     who = p["complainant"]
-    name = "anonymous" if who["anonymous"] else f"{who['name']} <{who['email'] or 'no email'}>"
+    if "withheld" in who:
+        name = f"withheld ({who['withheld']})"
+    else:
+        name = "anonymous" if who["anonymous"] else f"{who['name']} <{who['email'] or 'no email'}>"
     console.print(f"complainant   {esc(name)} ({esc(who['type'])}{', confidential' if who['confidential'] else ''})")
     for s in p["subject_members"]:
         console.print(f"subject       {esc(s['id'])} {esc(s['name'] or '')} ({esc(s['group'] or 'no group')})")
@@ -163,16 +204,19 @@ def render_case(state: CaseState, roster: Roster | None, progress: Progress | No
     letters = Table(title=f"Letters ({len(state.letters)})", title_justify="left")
     for column in ("sent", "letter", "to", "role"):
         letters.add_column(column)
-    for r in state.letters:
-        letters.add_row(esc(_day(r.sent_at)), esc(r.template.value), esc(r.to), esc(r.role.value))
+    for r, item in zip(state.letters, data["letters"], strict=True):
+        letters.add_row(esc(_day(r.sent_at)), esc(r.template.value), esc(_shown_to(item)), esc(r.role.value))
     console.print(letters)
 
     if state.delivery_failures:
         failed = Table(title=f"Not delivered ({len(state.delivery_failures)})", title_justify="left")
         for column in ("when", "letter", "to", "role", "error"):
             failed.add_column(column)
-        for f in state.delivery_failures:
+        for f, item in zip(state.delivery_failures, data["delivery_failures"], strict=True):
             failed.add_row(
-                esc(_day(f.at)), esc(f.template.value), esc(f.to), esc(f.role.value), f"[red]{esc(f.error)}[/]"
-            )
+                esc(_day(f.at)), esc(f.template.value), esc(_shown_to(item)), esc(f.role.value),
+                f"[red]{esc(item['error'] or 'withheld')}[/]",
+            )  # fmt: skip
         console.print(failed)
+    for withheld in access.withheld if access else []:
+        console.print(esc(withheld.line()), soft_wrap=True)

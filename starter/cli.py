@@ -16,7 +16,7 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -91,14 +91,18 @@ def demo() -> None:
 
 
 @app.command()
-def status(reference: str) -> None:
-    """Print a case's state (stage, clocks, letters, timeline) as JSON."""
-    import asyncio
-
+@handled
+def status(reference: Ref, as_officer: AsOfficer = None) -> None:
+    """Print a case's state (stage, clocks, letters, timeline) as JSON, as far as your role may
+    read it (what is withheld is named in `withheld`)."""
     from conduct.settings import get_settings
-    from starter.local import case_status
+    from starter import access_cli, officer, session
 
-    typer.echo(json.dumps(asyncio.run(case_status(get_settings(), reference)), indent=2, default=str))
+    settings = get_settings()
+    who = officer.identify(settings, as_officer)
+    state = session.run(settings, lambda client: session.status(client, reference), reference)
+    access = access_cli.readable(settings, who, state, "status")
+    typer.echo(json.dumps(access_cli.status_json(state, access), indent=2, default=str))
 
 
 @app.command()
@@ -214,16 +218,21 @@ def cases(
     as_officer: AsOfficer = None,
 ) -> None:
     """List cases (through Temporal visibility), soonest deadline first, with days left."""
+    from conduct.access import sees_every_case
     from conduct.settings import get_settings
+    from starter import access_cli, officer, session
     from starter import cases as listing
-    from starter import officer, session
 
     settings = get_settings()
-    officer.identify(settings, as_officer)
+    who = officer.identify(settings, as_officer)
     query = listing.visibility_query(domain(stage, Stage) if stage else None, council, member, group, overdue)
     lines = session.run_service(
         settings, lambda service: listing.list_cases(service, settings.temporal_namespace, query)
     )
+    if not sees_every_case(who):  # an IO reads only the cases they were appointed to (conduct/access.py)
+        mine = access_cli.appointed_references(settings, who.id)
+        lines = [line for line in lines if line.reference in mine]
+        typer.echo(f"only the cases {who.id} is appointed to as Investigating Officer", err=True)
     if json_:
         output.emit_json(listing.cases_json(lines))
     else:
@@ -236,16 +245,17 @@ def show(reference: Ref, json_: Json = False, as_officer: AsOfficer = None) -> N
     """One case now: parties, stage, every clock, the actions allowed and to whom, letters sent,
     what it is carrying out now and letters not delivered."""
     from conduct.settings import get_settings
-    from starter import case_view, officer, roster_io, session
+    from starter import access_cli, case_view, officer, roster_io, session
 
     settings = get_settings()
-    officer.identify(settings, as_officer)
+    who = officer.identify(settings, as_officer)
     state, now = session.run(settings, lambda client: session.status_and_progress(client, reference), reference)
+    access = access_cli.readable(settings, who, state, "show")
     roster = roster_io.roster_in_force(settings)
     if json_:
-        output.emit_json(case_view.case_json(state, roster, now))
+        output.emit_json(case_view.case_json(state, roster, now, access))
     else:
-        case_view.render_case(state, roster, now)
+        case_view.render_case(state, roster, now, access)
 
 
 @app.command()
@@ -253,15 +263,28 @@ def show(reference: Ref, json_: Json = False, as_officer: AsOfficer = None) -> N
 def history(reference: Ref, json_: Json = False, as_officer: AsOfficer = None) -> None:
     """The case's audit trail, read from its Temporal event history: actions, clocks, letters."""
     from conduct.settings import get_settings
-    from starter import officer, session, timeline
+    from starter import access_cli, officer, session, timeline
 
     settings = get_settings()
-    officer.identify(settings, as_officer)
-    entries = session.run(settings, lambda client: timeline.fetch_timeline(client, reference), reference)
+    who = officer.identify(settings, as_officer)
+    state, entries = session.run(settings, lambda client: _case_and_timeline(client, reference), reference)
+    access = access_cli.readable(settings, who, state, "history")
+    entries = access_cli.redact_history(entries, access)
     if json_:
-        output.emit_json(timeline.timeline_json(reference, entries))
+        output.emit_json({**timeline.timeline_json(reference, entries), "withheld": access_cli.withheld_json(access)})
     else:
         timeline.render_timeline(reference, entries)
+        for withheld in access.withheld:
+            output.out().print(output.esc(withheld.line()), soft_wrap=True)
+
+
+async def _case_and_timeline(client: Any, reference: str) -> tuple[Any, Any]:
+    """The case (whose roles decide what may be read) and its history, asked for together."""
+    import asyncio
+
+    from starter import session, timeline
+
+    return await asyncio.gather(session.status(client, reference), timeline.fetch_timeline(client, reference))
 
 
 @app.command()

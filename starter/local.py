@@ -257,7 +257,7 @@ def _first_run(settings: Settings) -> None:
     if not settings.resolved_codec_secret:
         _dev_secret(settings, settings.codec_secret_file.name)
         _say(f"Codec tokens    new secret in {settings.codec_secret_file} (replace it to withdraw every token)")
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url, keys=settings.resolved_encryption_keys)
     create_schema(engine)
     if current_roster(engine) is None:
         save_roster(engine, load_roster(EXAMPLES / "roster.toml"))
@@ -300,7 +300,7 @@ async def open_demo_case(settings: Settings, wait: float = 15) -> dict[str, Any]
     state once the acknowledgement letter is sent (or after `wait` seconds)."""
     intake = ComplaintIntake.model_validate_json((EXAMPLES / "complaint.json").read_text())
     client = await _client(settings)
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url, keys=settings.resolved_encryption_keys)
     try:
         create_schema(engine)
         roster = current_roster(engine) or load_roster(EXAMPLES / "roster.toml")

@@ -20,7 +20,7 @@ from starter.roster_io import roster_in_force
 if TYPE_CHECKING:
     from conduct.roster import Officer, Roster
     from conduct.settings import Settings
-    from conduct.signin import Trust
+    from conduct.signin.config import OidcSettings
 
 ROSTER_KEEPERS = frozenset({Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER})
 AS_FLAG = "--as"
@@ -45,17 +45,14 @@ def _audit(settings: Settings, officer: str | None, result: audit.Result, reason
         fail(Exit.ERROR, f"cannot write the audit log in {settings.data_dir}: {error.strerror}")
 
 
-def _refuse_as(settings: Settings, trust: Trust, claimed: str) -> NoReturn:
+def _refuse_as(settings: Settings, issuer: str, claimed: str) -> NoReturn:
     _audit(settings, claimed, "refused", "--as with a real issuer", AS_FLAG)
-    fail(
-        Exit.REFUSED,
-        f"--as and CONDUCT_OFFICER are for the development issuer only: run `conduct login` ({trust.issuer})",
-    )
+    fail(Exit.REFUSED, f"--as and CONDUCT_OFFICER are for the development issuer only: run `conduct login` ({issuer})")
 
 
-def _as_officer(settings: Settings, trust: Trust, roster: Roster | None, claimed: str) -> Officer:
-    if not trust.development:
-        _refuse_as(settings, trust, claimed)
+def _as_officer(settings: Settings, oidc: OidcSettings, roster: Roster | None, claimed: str) -> Officer:
+    if not oidc.development:
+        _refuse_as(settings, oidc.issuer.strip(), claimed)
     try:
         officer = known_officer(roster, claimed)
     except CliError:
@@ -68,14 +65,18 @@ def _as_officer(settings: Settings, trust: Trust, roster: Roster | None, claimed
 def identify(settings: Settings, officer_id: str | None) -> Officer:
     """The acting officer: by `--as` (development issuer only) or by the cached sign-in; exit 3 when
     refused, exit 2 when nobody has signed in, exit 1 when the identity provider cannot be reached."""
-    from conduct.signin import IssuerUnreachable, SignInRefused, trust
-    from conduct.signin.session import cached_sign_in
+    from conduct.signin.config import OidcSettings
 
-    trusted = trust(settings)
+    oidc = OidcSettings()
     roster = roster_in_force(settings)
     claimed = (officer_id or "").strip()
-    if claimed:
-        return _as_officer(settings, trusted, roster, claimed)
+    if claimed:  # the development sign-in: no token to verify, nothing more to import
+        return _as_officer(settings, oidc, roster, claimed)
+
+    from conduct.signin.bearer import IssuerUnreachable, SignInRefused, trust
+    from conduct.signin.session import cached_sign_in
+
+    trusted = trust(settings, oidc)
     try:
         signed_in = cached_sign_in(trusted, roster)
     except SignInRefused as refused:

@@ -83,10 +83,10 @@ def review(
     from conduct import reports
     from conduct.calendar import london_date
     from conduct.settings import get_settings
-    from starter import officer
+    from starter import access_cli, officer
 
     settings = get_settings()
-    officer.identify(settings, as_officer)
+    access_cli.may_run(settings, officer.identify(settings, as_officer), "review")
     start, end = _day(from_), _day(to)
     today = _day(as_of) or london_date(datetime.now(UTC))
     result = reports.review(_cases(start, end, council), today, start, end, council)
@@ -143,10 +143,10 @@ def groups(
 
     from conduct import reports
     from conduct.settings import get_settings
-    from starter import officer
+    from starter import access_cli, officer
 
     settings = get_settings()
-    officer.identify(settings, as_officer)
+    access_cli.may_run(settings, officer.identify(settings, as_officer), "report groups")
     start, end = date(year, 1, 1), date(year, 12, 31)
     stats = reports.group_statistics(_cases(start, end, council), year, start, end)
     if format_ is Format.JSON:
@@ -189,10 +189,10 @@ def patterns(
 
     from conduct import reports
     from conduct.settings import get_settings
-    from starter import officer, roster_io
+    from starter import access_cli, officer, roster_io
 
     settings = get_settings()
-    officer.identify(settings, as_officer)
+    access_cli.may_run(settings, officer.identify(settings, as_officer), "report patterns")
     found = reports.patterns(_cases(None, None, council), minimum)
     roster = roster_io.roster_in_force(settings)
     names = {m.id: m.name for m in roster.members} if roster else {}
@@ -237,10 +237,10 @@ def decisions(
 
     from conduct.register import published_notices
     from conduct.settings import get_settings
-    from starter import officer, roster_io
+    from starter import access_cli, officer, roster_io
 
     settings = get_settings()
-    officer.identify(settings, as_officer)
+    access_cli.may_run(settings, officer.identify(settings, as_officer), "export decisions")
     with roster_io.register(settings) as engine, Session(engine) as s:
         rows = [
             {"reference": n.reference, "council": n.council, "published_at": n.published_at.isoformat(), "text": n.text}
@@ -261,11 +261,11 @@ def schedules_apply(council: Council = None, json_: Json = False, as_officer: As
     """Create or update (idempotent) the Schedule that sends the reports on 1 April, 1 July,
     1 October and 1 January (year end), 07:00 Europe/London."""
     from conduct.settings import get_settings
-    from starter import officer, session
+    from starter import access_cli, officer, session
     from starter.schedules import apply_schedule
 
     settings = get_settings()
-    officer.identify(settings, as_officer)
+    access_cli.may_run(settings, officer.identify(settings, as_officer), "schedules apply")
     handle, what = session.run(settings, lambda client: apply_schedule(client, settings, council))
     if json_:
         output.emit_json({"schedule": handle.id, "result": what})

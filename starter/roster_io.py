@@ -189,7 +189,7 @@ def roster_to_csv(roster: Roster) -> str:
 def register(settings: Settings) -> Iterator[Engine]:
     from conduct.register import create_schema, make_engine
 
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url, keys=settings.resolved_encryption_keys)
     try:
         create_schema(engine)
         yield engine

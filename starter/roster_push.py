@@ -99,7 +99,9 @@ async def running_cases(client: Client) -> list[str]:
     return sorted([execution.id.removeprefix("complaint-") async for execution in client.list_workflows(RUNNING)])
 
 
-async def push_roster(client: Client, number: int, roster: Roster, officer_id: str, reason: str) -> PushReport:
+async def push_roster(
+    settings: Settings, client: Client, number: int, roster: Roster, officer_id: str, reason: str
+) -> PushReport:
     """Send the roster to every running case, a few at a time; one line per case, never raises for one case."""
     payload = UpdateRoster(officer=officer_id, roster=roster, reason=reason)
     references = await running_cases(client)
@@ -107,12 +109,14 @@ async def push_roster(client: Client, number: int, roster: Roster, officer_id: s
 
     async def one(reference: str) -> CaseLine:
         async with gate:
-            return await _update_case(client, reference, update_id(reference, number, roster), payload)
+            return await _update_case(settings, client, reference, update_id(reference, number, roster), payload)
 
     return PushReport(number=number, lines=list(await asyncio.gather(*(one(r) for r in references))))
 
 
-async def _update_case(client: Client, reference: str, update: str, payload: UpdateRoster) -> CaseLine:
+async def _update_case(
+    settings: Settings, client: Client, reference: str, update: str, payload: UpdateRoster
+) -> CaseLine:
     from temporalio.client import (
         WorkflowUpdateFailedError,
         WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -120,9 +124,11 @@ async def _update_case(client: Client, reference: str, update: str, payload: Upd
     )
     from temporalio.service import RPCError, RPCStatusCode
 
+    from conduct.attestation_keys import attest
     from starter.session import refusal_reason
 
     handle = client.get_workflow_handle(workflow_id(reference))
+    payload = attest(settings, reference, Action.UPDATE_ROSTER.value, payload, update)
     try:
         started = await handle.start_update(
             Action.UPDATE_ROSTER.value,
@@ -174,7 +180,7 @@ async def _push(settings: Settings, number: int, roster: Roster, officer_id: str
     from starter.session import open_client
 
     client = await open_client(settings)  # CliError (exit 1) when Temporal cannot be reached
-    return await push_roster(client, number, roster, officer_id, reason)
+    return await push_roster(settings, client, number, roster, officer_id, reason)
 
 
 def import_command(settings: Settings, path: Path, officer_id: str | None, reason: str) -> None:

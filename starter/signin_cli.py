@@ -17,7 +17,7 @@ from starter.output import Exit, done, fail, handled
 
 if TYPE_CHECKING:
     from conduct.settings import Settings
-    from conduct.signin import SignedIn
+    from conduct.signin.bearer import SignedIn
     from conduct.signin.device import DeviceAuthorization
 
 
@@ -36,7 +36,7 @@ def _signed_in_line(signed_in: SignedIn) -> str:
 
 def banner_line(settings: Settings) -> str:
     """`conduct dev`'s banner line: which issuer signs officers in (creating the development key)."""
-    from conduct.signin import trust
+    from conduct.signin.bearer import trust
 
     trusted = trust(settings)
     if not trusted.development:
@@ -58,7 +58,7 @@ def login(
     """Sign in: a URL and a code to approve in a browser (your council's identity provider), or
     `--dev OFFICER_ID` against `conduct dev`'s development issuer."""
     from conduct.settings import get_settings
-    from conduct.signin import IssuerUnreachable, SignInRefused, trust
+    from conduct.signin.bearer import IssuerUnreachable, SignInRefused, trust
     from conduct.signin.device import DeviceFlowError
     from conduct.signin.session import login_dev, login_device
     from conduct.signin.token_cache import tokens_path
@@ -91,7 +91,7 @@ def login(
 def logout() -> None:
     """Forget the tokens `conduct login` cached for this installation's issuer."""
     from conduct.settings import get_settings
-    from conduct.signin import trust
+    from conduct.signin.bearer import trust
     from conduct.signin.session import logout as forget
 
     trusted = trust(get_settings())
@@ -107,7 +107,7 @@ def whoami(
 ) -> None:
     """Say who you are signed in as, checked against the roster in force."""
     from conduct.settings import get_settings
-    from conduct.signin import trust
+    from conduct.signin.bearer import trust
     from starter.officer import identify
 
     settings = get_settings()

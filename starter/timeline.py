@@ -405,7 +405,10 @@ def _what(e: HistoryEntry) -> str:
 
 def _detail(e: HistoryEntry) -> str:
     if e.kind == "letter":
-        return esc(", ".join(f"{t['role'].replace('_', ' ')} {t['to']}" for t in e.to))
+        # A recipient withheld from this reader (conduct/access.py) says so.
+        return esc(
+            ", ".join(f"{t['role'].replace('_', ' ')} {'withheld' if 'withheld' in t else t['to']}" for t in e.to)
+        )
     parts = [e.detail]
     if e.kind == "clock" and e.due and e.name in ("started", "restarted", "reminded", "lapsed"):
         parts.append(f"due {e.due.isoformat()}")

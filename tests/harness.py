@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import uuid
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from conduct.actions import ActionResult
+from conduct.attestation_keys import attest
 from conduct.case import CaseState
 from conduct.intake import StartComplaint
 from conduct.settings import Settings
@@ -40,10 +42,17 @@ class Case:
     def __init__(self, driver: CaseDriver, handle: WorkflowHandle, reference: str) -> None:
         self.driver, self.handle, self.reference = driver, handle, reference
 
+    async def attested(self, update: str, payload: BaseModel, update_id: str) -> BaseModel:
+        """`payload` as the officers' service sends it: signed for this case, action and id."""
+        now = await self.driver.env.get_current_time()
+        return attest(self.driver.settings, self.reference, update, payload, update_id, now)
+
     async def act(self, update: str, payload: BaseModel) -> ActionResult:
         """Run an officer action; a validator's refusal becomes `Refused(reason)`."""
+        update_id = f"{update}-{uuid.uuid4().hex[:12]}"
+        signed = await self.attested(update, payload, update_id)
         try:
-            return await self.handle.execute_update(update, payload, result_type=ActionResult)
+            return await self.handle.execute_update(update, signed, id=update_id, result_type=ActionResult)
         except WorkflowUpdateFailedError as err:
             raise Refused(str(err.cause)) from err
 

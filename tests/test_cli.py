@@ -8,6 +8,7 @@ import json
 import socket
 import sys
 import types
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,11 @@ from typing import Any
 import pytest
 
 from conduct import actions as a
+from conduct.attestation_keys import attest
 from conduct.vocabulary import AssessmentOutcome, Finding, Party
 from starter.client import workflow_id
 from tests import devserver_fixtures
 from tests.devserver_fixtures import Conduct, today
-from workflows.complaint import ComplaintWorkflow
 
 dev_server = devserver_fixtures.dev_server  # the fixtures of this module
 conduct = devserver_fixtures.conduct
@@ -189,16 +190,18 @@ async def test_the_other_routes_commands(conduct: Conduct) -> None:
     adjourned = await conduct.open_case()
     handle = conduct.env.client.get_workflow_handle(workflow_id(adjourned))
     for update, payload in [
-        (ComplaintWorkflow.triage, a.Triage(officer="mo", notify=True)),
-        (ComplaintWorkflow.consult_ip, a.ConsultIndependentPerson(officer="mo", ip="ip-1", view="Investigate.")),
-        (ComplaintWorkflow.assess, a.Assess(officer="mo", outcome=AssessmentOutcome.INVESTIGATE, reasons="x")),
-        (ComplaintWorkflow.appoint_investigator, a.AppointInvestigator(officer="mo", investigator="io-2")),
-        (ComplaintWorkflow.draft_report, a.DraftReport(officer="io-2", text="Draft.")),
-        (ComplaintWorkflow.comment, a.RecordComment(officer="mo", party=Party.COMPLAINANT, declined=True)),
-        (ComplaintWorkflow.comment, a.RecordComment(officer="mo", party=Party.SUBJECT, declined=True)),
-        (ComplaintWorkflow.final_report, a.FinalReport(officer="io-2", finding=Finding.BREACH, text="Breach.")),
+        ("triage", a.Triage(officer="mo", notify=True)),
+        ("consult_ip", a.ConsultIndependentPerson(officer="mo", ip="ip-1", view="Investigate.")),
+        ("assess", a.Assess(officer="mo", outcome=AssessmentOutcome.INVESTIGATE, reasons="x")),
+        ("appoint_investigator", a.AppointInvestigator(officer="mo", investigator="io-2")),
+        ("draft_report", a.DraftReport(officer="io-2", text="Draft.")),
+        ("comment", a.RecordComment(officer="mo", party=Party.COMPLAINANT, declined=True)),
+        ("comment", a.RecordComment(officer="mo", party=Party.SUBJECT, declined=True)),
+        ("final_report", a.FinalReport(officer="io-2", finding=Finding.BREACH, text="Breach.")),
     ]:
-        await handle.execute_update(update, payload)  # type: ignore[arg-type]
+        update_id = f"{update}-{uuid.uuid4().hex[:8]}"
+        signed = attest(conduct.settings, adjourned, update, payload, update_id)
+        await handle.execute_update(update, signed, id=update_id)
     later = (today() + timedelta(days=30)).isoformat()
     scheduled = await conduct.ok(
         "schedule-hearing", adjourned, "--date", today().isoformat(), "--panel", PANEL, "--ip", "ip-3", "--as", "dem"

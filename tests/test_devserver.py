@@ -26,6 +26,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from conduct import search
 from conduct.actions import Triage
+from conduct.attestation_keys import attest
 from conduct.settings import Settings
 from starter.client import DATA_CONVERTER, register_search_attributes, workflow_id
 from starter.devserver import venv_binary
@@ -92,7 +93,8 @@ async def test_cases_are_listed_and_filtered_by_search_attributes(
             )
             for ref, start in starts.items()
         }
-        result = await handles[worthing].execute_update(ComplaintWorkflow.triage, Triage(officer="mo", notify=True))
+        triage = attest(settings, worthing, "triage", Triage(officer="mo", notify=True), "triage-1")
+        result = await handles[worthing].execute_update(ComplaintWorkflow.triage, triage, id="triage-1")
         assert result.stage == "assessment"
 
         mine = f"TaskQueue = '{settings.task_queue}'"

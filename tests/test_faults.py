@@ -23,6 +23,7 @@ from temporalio.client import Client, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError
 
 from conduct import actions as a
+from conduct.attestation_keys import attest
 from conduct.register import create_schema, make_engine
 from conduct.roster_store import save_roster
 from conduct.settings import PROJECT_ROOT, Settings
@@ -169,13 +170,11 @@ async def _kill_worker_mid_flight(stack: Stack) -> None:
         """As an officer's client should: one update id per case and action, so that asking again
         after an answer was lost with the worker attaches to the same update, never a second."""
         handle = client.get_workflow_handle(workflow_id(reference))
+        signed = attest(stack.settings, reference, "triage", a.Triage(officer="mo", notify=True), f"triage-{reference}")
         for _ in range(10):
             with contextlib.suppress(TimeoutError, RPCError, WorkflowUpdateRPCTimeoutOrCancelledError):
                 return await asyncio.wait_for(
-                    handle.execute_update(
-                        ComplaintWorkflow.triage, a.Triage(officer="mo", notify=True), id=f"triage-{reference}"
-                    ),
-                    30,
+                    handle.execute_update(ComplaintWorkflow.triage, signed, id=f"triage-{reference}"), 30
                 )
         raise AssertionError(f"{reference} was never triaged")
 

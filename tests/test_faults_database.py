@@ -230,8 +230,13 @@ async def until_retried(case: Case, activities: set[str], attempts: int = 3) -> 
 async def accepted(case: Case, update: str, payload: a.OfficerAction) -> WorkflowUpdateHandle[ActionResult]:
     """Hand the workflow an officer action; returns once it is accepted (validated, in history),
     before it is carried out."""
+    update_id = f"{update}-{uuid.uuid4().hex[:8]}"
     return await case.handle.start_update(
-        update, payload, wait_for_stage=WorkflowUpdateStage.ACCEPTED, result_type=ActionResult
+        update,
+        await case.attested(update, payload, update_id),
+        id=update_id,
+        wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+        result_type=ActionResult,
     )
 
 

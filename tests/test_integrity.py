@@ -81,20 +81,33 @@ async def accepted_updates(case: Case, name: str) -> int:
 
 
 async def race(
-    driver: CaseDriver, letters: GatedLetters, case: Case, update: str, first: BaseModel, second: BaseModel
+    driver: CaseDriver,
+    letters: GatedLetters,
+    case: Case,
+    update: str,
+    first: BaseModel,
+    second: BaseModel,
+    second_update: str | None = None,
 ) -> tuple[ActionResult, str]:
-    """`first` accepted and held mid-flight; `second`, from another client, meanwhile. Returns the
-    first's answer and the second's refusal."""
+    """`first` accepted and held mid-flight; `second` (of `second_update`, by default the same
+    action), from another client, meanwhile. Returns the first's answer and the second's refusal."""
+    second_update = second_update or update
     before = await accepted_updates(case, update)
     other = (await second_client(driver.env)).get_workflow_handle(case.handle.id)
+    first = await case.attested(update, first, f"{update}-first")
+    second = await case.attested(second_update, second, f"{second_update}-second")
     letters.gate.clear()
     try:
         held = await case.handle.start_update(
-            update, first, wait_for_stage=WorkflowUpdateStage.ACCEPTED, result_type=ActionResult
+            update, first, id=f"{update}-first", wait_for_stage=WorkflowUpdateStage.ACCEPTED, result_type=ActionResult
         )
         with pytest.raises(WorkflowUpdateFailedError) as refused:
             late = await other.start_update(
-                update, second, wait_for_stage=WorkflowUpdateStage.ACCEPTED, result_type=ActionResult
+                second_update,
+                second,
+                id=f"{second_update}-second",
+                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+                result_type=ActionResult,
             )
             await asyncio.wait_for(late.result(), 10)
     finally:
@@ -326,7 +339,7 @@ async def test_a_clock_restart_racing_the_assessment_never_revives_a_met_clock(
     driver, letters = gated
     case = await clock_stopped(driver)
     informal = a.Assess(officer=MO, outcome=AssessmentOutcome.INFORMAL, actions=["apology"], reasons="An apology.")
-    _, refusal = await race(driver, letters, case, "restart_clock", a.RestartClock(officer=MO), informal)
+    _, refusal = await race(driver, letters, case, "restart_clock", a.RestartClock(officer=MO), informal, "assess")
     assert "a clock restart is already being recorded" in refusal
     await case.act("assess", informal)
     await driver.travel_to_day(date(2030, 2, 1))

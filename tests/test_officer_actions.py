@@ -4,14 +4,17 @@ answers within the configured wait, naming what it waits on), with `conduct show
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 import uuid
 from typing import Any
 
+import pytest
 from temporalio.api.enums.v1 import EventType
+from typer.testing import Result
 
-from activities.mail import MailTemporaryError, OutboxBackend, OutgoingMail
+from activities.mail import MailPermanentError, MailTemporaryError, OutboxBackend, OutgoingMail
 from activities.notifications import LetterActivities
 from conduct import actions as a
 from conduct.action_ids import action_id
@@ -25,6 +28,20 @@ dev_server = devserver_fixtures.dev_server  # the fixtures of this module
 conduct = devserver_fixtures.conduct
 
 WAIT = 3  # CONDUCT_ACTION_WAIT_SECONDS for the commands that must give up
+BOUND = WAIT + 8  # seconds: what such a command may take in all (describing the case included)
+
+
+async def bounded(conduct: Conduct, *args: str) -> tuple[Result, float]:
+    """Run a command that must give up within BOUND seconds; fail the test (not hang it) if it does not.
+    The wait is also set in the process environment by the test: the worker's activities run in this
+    process and may cache the settings between the runner's setting of the environment and its use."""
+    began = time.monotonic()
+    run = conduct.run(*args, env={"CONDUCT_ACTION_WAIT_SECONDS": str(WAIT)})
+    try:
+        result = await asyncio.wait_for(run, BOUND + 20)
+    except TimeoutError:
+        raise AssertionError(f"conduct {' '.join(args)} hung for more than {BOUND + 20} s") from None
+    return result, time.monotonic() - began
 
 
 def test_action_ids_are_stable_and_follow_the_case_the_action_and_the_payload() -> None:
@@ -87,23 +104,37 @@ class MailRelayDown:
         self.outbox.send(message)
 
 
+class RefusesTheSubject:
+    """A provider that will never accept the subject member's address."""
+
+    def __init__(self, outbox: OutboxBackend, refused: str) -> None:
+        self.outbox, self.refused = outbox, refused
+
+    def send(self, message: OutgoingMail) -> None:
+        if message.to == self.refused:
+            raise MailPermanentError("550 5.1.1 mailbox unavailable", status=550)
+        self.outbox.send(message)
+
+
 def on_queue(conduct: Conduct, queue: str) -> Conduct:
     """The same CLI and register, with cases opened on another task queue."""
     return dataclasses.replace(conduct, settings=conduct.settings.model_copy(update={"task_queue": queue}))
 
 
-async def test_an_action_waiting_on_a_stuck_step_answers_in_time_and_names_the_step(conduct: Conduct) -> None:
+async def test_an_action_waiting_on_a_stuck_step_answers_in_time_and_names_the_step(
+    conduct: Conduct, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In the process environment too: the worker's activities read the settings in this process.
+    monkeypatch.setenv("CONDUCT_ACTION_WAIT_SECONDS", str(WAIT))
     stuck = on_queue(conduct, f"conduct-stuck-{uuid.uuid4().hex[:8]}")
     relay = MailRelayDown(OutboxBackend(stuck.settings.resolved_outbox_dir))
     letters = LetterActivities(stuck.settings, backend=relay)
     async with build_worker(conduct.env.client, stuck.settings, letters, fail_fast=True):
         ref = await stuck.open_case()  # its acknowledgement cannot be sent: triage waits behind it
 
-        began = time.monotonic()
-        result = await conduct.run("triage", ref, "--notify", env={"CONDUCT_ACTION_WAIT_SECONDS": str(WAIT)})
-        took = time.monotonic() - began
+        result, took = await bounded(conduct, "triage", ref, "--notify")
         assert result.exit_code == 1, result.output
-        assert took < WAIT + 8, f"the command took {took:.1f} s"
+        assert took < BOUND, f"the command took {took:.1f} s: {result.output}"
         message = " ".join(result.output.split())
         assert (
             f"{ref}: triage was accepted and is still being carried out: "
@@ -131,14 +162,34 @@ async def test_an_action_waiting_on_a_stuck_step_answers_in_time_and_names_the_s
         assert triages == ["triage"]
 
 
-async def test_an_action_on_a_case_no_worker_serves_answers_in_time(conduct: Conduct) -> None:
+async def test_an_action_on_a_case_no_worker_serves_answers_in_time(
+    conduct: Conduct, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONDUCT_ACTION_WAIT_SECONDS", str(WAIT))
     queue = f"conduct-no-worker-{uuid.uuid4().hex[:8]}"
     ref = await on_queue(conduct, queue).open_case()
-    began = time.monotonic()
-    result = await conduct.run("triage", ref, "--notify", env={"CONDUCT_ACTION_WAIT_SECONDS": str(WAIT)})
-    took = time.monotonic() - began
+    result, took = await bounded(conduct, "triage", ref, "--notify")
     assert result.exit_code == 1, result.output
-    assert took < WAIT + 8, f"the command took {took:.1f} s"
+    assert took < BOUND, f"the command took {took:.1f} s"
     message = " ".join(result.output.split())
     assert f"case {ref} did not answer within {WAIT} s" in message, message
     assert f"no worker is polling its task queue '{queue}'" in message and "make run" in message
+
+
+async def test_show_lists_the_letters_that_could_not_be_delivered(conduct: Conduct) -> None:
+    refusing = on_queue(conduct, f"conduct-refusing-{uuid.uuid4().hex[:8]}")
+    subject = conduct.roster.member("wbc-04")
+    assert subject is not None
+    backend = RefusesTheSubject(OutboxBackend(refusing.settings.resolved_outbox_dir), str(subject.email))
+    letters = LetterActivities(refusing.settings, backend=backend)
+    async with build_worker(conduct.env.client, refusing.settings, letters, fail_fast=True):
+        ref = await refusing.open_case(subject_members=["wbc-04"])
+        await conduct.ok("triage", ref, "--notify")  # the subject's letter is refused for good; the case goes on
+        case = await conduct.json("show", ref)
+        shown = " ".join((await conduct.ok("show", ref)).stdout.split())
+    [failure] = case["delivery_failures"]
+    assert (failure["template"], failure["role"], failure["to"]) == (
+        "subject_notified", "subject_member", str(subject.email),
+    )  # fmt: skip
+    assert "550 5.1.1 mailbox unavailable" in failure["error"] and case["stage"] == "assessment"
+    assert "Not delivered (1)" in shown and "subject_notified" in shown and "550 5.1.1 mailbox unavailable" in shown

@@ -165,5 +165,7 @@ async def test_a_case_recorded_before_encryption_stays_readable_when_listed(
         handle = client.get_workflow_handle(case.handle.id)
         state = await handle.query(ComplaintWorkflow.status)
         assert state.reference == case.reference and state.stage == Stage.TRIAGE
-        result = await handle.execute_update("triage", a.Triage(officer=MO, notify=True), result_type=ActionResult)
+        result = await Case(CaseDriver(env, listed), handle, case.reference).act(
+            "triage", a.Triage(officer=MO, notify=True)
+        )
         assert result is not None

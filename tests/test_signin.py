@@ -22,8 +22,9 @@ from typer.testing import CliRunner
 from conduct import audit
 from conduct.roster import Officer, Roster
 from conduct.settings import Settings, get_settings
-from conduct.signin import OidcSettings, SignInRefused, Trust, authenticate, trust
 from conduct.signin import token_cache as cache
+from conduct.signin.bearer import SignInRefused, Trust, authenticate, trust
+from conduct.signin.config import OidcSettings
 from conduct.signin.device import DeviceAuthorization, DeviceFlowError, poll_for_tokens
 from conduct.signin.session import cached_sign_in, login_device
 from conduct.signin.verify import IssuerMetadata, RemoteKeys, TokenVerifier
@@ -209,7 +210,7 @@ def test_a_token_from_another_issuer_is_refused_even_signed_with_the_same_key(
         authenticate(forged.access_token, roster(), trusted.verifier(), trusted.data_dir)
     # Nor is a configured issuer accepted when its discovery document names another.
     lookalike = OidcSettings(issuer=provider.issuer + "/", client_id=CLIENT_ID, audience=AUDIENCE)
-    from conduct.signin import IssuerUnreachable
+    from conduct.signin.bearer import IssuerUnreachable
 
     with pytest.raises(IssuerUnreachable, match="names issuer"):
         trust(settings_in(tmp_path), lookalike).verifier().verify(forged.access_token)
@@ -341,6 +342,22 @@ def test_login_dev_signs_in_any_roster_officer_until_taken_off_the_roster(cli, t
     results = [(line.officer, line.result, line.via) for line in audit.read(tmp_path / "var")]
     assert ("io-1", "ok", "dev issuer") in results and ("mallory", "refused", "dev") in results
     assert ("fiona.blackwood@adur-worthing.example", "refused", "token") in results
+
+
+def test_as_and_dev_are_refused_in_one_line_once_a_real_issuer_is_trusted(cli, tmp_path: Path) -> None:  # noqa: ANN001
+    real = {"CONDUCT_OIDC_ISSUER": ISSUER}
+    assert cli("whoami", "--as", "mo").exit_code == 0  # the development issuer: --as signs in
+    for args, env in ((("whoami", "--as", "mo"), real), (("whoami",), {**real, "CONDUCT_OFFICER": "mo"})):
+        refused = cli(*args, env=env)
+        assert refused.exit_code == 3 and refused.output.strip().count("\n") == 0
+        assert "development issuer only: run `conduct login`" in refused.output
+    assert cli("login", "--dev", "mo", env=real).exit_code == 3
+    nobody = cli("whoami", env=real)
+    assert nobody.exit_code == 2 and f"run `conduct login` ({ISSUER})" in nobody.output
+    assert [(line.result, line.reason) for line in audit.read(tmp_path / "var")][-4:] == [
+        ("ok", None), ("refused", "--as with a real issuer"), ("refused", "--as with a real issuer"),
+        ("refused", "--dev with a real issuer"),
+    ]  # fmt: skip
 
 
 def test_a_dev_token_signs_in_to_its_own_data_directory_only(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from conduct import actions as a
-    from conduct import rules
+    from conduct import attestation, rules
     from conduct.actions import Action
     from conduct.calendar import london_date
     from conduct.case import CaseState
@@ -114,6 +114,19 @@ class Desk:
         return rules.refusal(self.state, self.roster, action, payload, self._today(), in_flight)
 
     def _validate(self, action: Action, payload: a.OfficerAction) -> None:
+        """The update's validator: the officers' service vouched for the person (its
+        attestation), and the rules allow the action now. Validators never run on replay."""
+        update = workflow.current_update_info()
+        unattested = attestation.refusal(
+            payload.attestation,
+            self.state.reference,
+            action.value,
+            payload,
+            update.id if update else None,
+            workflow.now(),
+        )
+        if unattested:
+            raise ValueError(f"{self.state.reference}: refused: {unattested}")
         reason = self._refusal(action, payload, self._in_flight)
         if reason:
             raise ValueError(reason)

@@ -74,8 +74,9 @@ def run_migrations_online() -> None:
         return
     from conduct.migrations import upgrade_lock
     from conduct.register import make_engine
+    from conduct.settings import Settings
 
-    engine = make_engine(_url())
+    engine = make_engine(_url(), keys=Settings().resolved_encryption_keys)  # revision 0005 seals rows with it
     try:
         with engine.connect() as connection:
             upgrade_lock(connection)  # the same lock create_schema takes: never two migrators at once

@@ -14,8 +14,8 @@ import httpx
 
 from conduct import audit
 from conduct.roster import Roster
-from conduct.signin import SignedIn, SignInRefused, Trust, authenticate
 from conduct.signin import token_cache as cache
+from conduct.signin.bearer import SignedIn, SignInRefused, Trust, authenticate
 from conduct.signin.device import (
     DeviceAuthorization,
     DeviceFlowError,

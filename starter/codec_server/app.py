@@ -158,7 +158,7 @@ def create_codec_app(
             f"no codec secret: set CONDUCT_CODEC_SECRET or keep one in {settings.codec_secret_file} "
             "(`conduct dev` creates it on first run)"
         )
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url, keys=keys)
     access = OfficerAccess(
         secret,
         frozenset(settings.codec_roles),

@@ -453,7 +453,7 @@ def create_app(
     procedure: ProcedureSettings | None = None,
 ) -> FastAPI:
     config = web_config or WebConfig()
-    engine = engine or make_engine(settings.resolved_database_url)
+    engine = engine or make_engine(settings.resolved_database_url, keys=settings.resolved_encryption_keys)
     create_schema(engine)
     if config.web_secret is not None:
         secret = config.web_secret.get_secret_value().encode()

@@ -1,0 +1,103 @@
+"""Temporal cannot be used to go around the officers' service (issue 12): every officer action
+carries the service's signature over the case, the action, the payload, the officer, the update
+id and the time, and the workflow's validator refuses anything else before it enters history.
+
+Reproduction: with nothing but access to Temporal, `final_report` as io-1, `schedule_hearing` as
+dem and `issue_notice` as mo closed a case with a forged breach that was then published."""
+
+from datetime import timedelta
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
+
+from conduct import actions as a
+from conduct import attestation
+from conduct.actions import ActionResult
+from conduct.attestation_keys import attest, key_id, raw_public, signing_key
+from conduct.settings import Settings
+from conduct.vocabulary import Stage
+from tests.harness import Case, CaseDriver
+from tests.steps import MO, RECEIVED
+from worker import build_worker
+
+
+async def opened(driver: CaseDriver) -> Case:
+    await driver.travel_to_day(RECEIVED)
+    return await driver.open()
+
+
+async def refused(case: Case, update: str, payload: a.OfficerAction, update_id: str) -> str:
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await case.handle.execute_update(update, payload, id=update_id, result_type=ActionResult)
+    return str(err.value.cause)
+
+
+async def accepted_updates(case: Case) -> int:
+    return sum(
+        1
+        for e in await case.history_events()
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+    )
+
+
+async def test_an_action_without_an_attestation_is_refused_and_the_case_unchanged(driver: CaseDriver) -> None:
+    case = await opened(driver)
+    reason = await refused(case, "triage", a.Triage(officer=MO, notify=True), "triage-bare")
+    assert "carries no attestation" in reason and case.reference in reason
+    state = await case.status()
+    assert state.stage is Stage.TRIAGE and state.subject_notified is None
+    assert await accepted_updates(case) == 0
+
+
+async def test_a_forged_misused_or_stale_attestation_is_refused(driver: CaseDriver) -> None:
+    case = await opened(driver)
+    now = await driver.env.get_current_time()
+    payload = a.Triage(officer=MO, notify=True)
+    forger = Ed25519PrivateKey.generate()
+    kid, _ = signing_key(driver.settings)
+    forged = payload.model_copy(
+        update={"attestation": attestation.sign(forger, kid, case.reference, "triage", payload, "t-1", now)}
+    )
+    assert "does not verify" in await refused(case, "triage", forged, "t-1")
+    unknown = payload.model_copy(
+        update={"attestation": attestation.sign(forger, "att-other", case.reference, "triage", payload, "t-2", now)}
+    )
+    assert "unknown key" in await refused(case, "triage", unknown, "t-2")
+    # A genuine attestation for another payload, officer, case or update id does not carry over.
+    withhold = attest(driver.settings, case.reference, "triage", payload, "t-3", now)
+    swapped = a.Triage(officer=MO, notify=False, reason="Prejudice.", attestation=withhold.attestation)
+    assert "another payload" in await refused(case, "triage", swapped, "t-3")
+    assert "another update id" in await refused(case, "triage", withhold, "t-4")
+    other_case = attest(driver.settings, "WBC-2029-0099", "triage", payload, "t-5", now)
+    assert "another case" in await refused(case, "triage", other_case, "t-5")
+    stale = attest(driver.settings, case.reference, "triage", payload, "t-6", now - timedelta(hours=1))
+    assert "stale" in await refused(case, "triage", stale, "t-6")
+    assert await accepted_updates(case) == 0
+    assert (await case.status()).stage is Stage.TRIAGE
+
+
+async def test_keys_rotate_by_id_while_cases_stay_open(env: WorkflowEnvironment, settings: Settings) -> None:
+    """The workers trust the new key and the old one; actions signed with either go through."""
+    old_kid, old_key = signing_key(settings)
+    new_key = Ed25519PrivateKey.generate()
+    new_kid = key_id(new_key.public_key())
+    rotated = settings.model_copy(
+        update={
+            "attestation_public_keys": f"{new_kid}:{raw_public(new_key.public_key())},"
+            f"{old_kid}:{raw_public(old_key.public_key())}"
+        }
+    )
+    async with build_worker(env.client, rotated, fail_fast=True):
+        driver = CaseDriver(env, settings)
+        case = await opened(driver)
+        now = await env.get_current_time()
+        payload = a.Triage(officer=MO, notify=True)
+        signed = payload.model_copy(
+            update={"attestation": attestation.sign(new_key, new_kid, case.reference, "triage", payload, "t-1", now)}
+        )
+        result = await case.handle.execute_update("triage", signed, id="t-1", result_type=ActionResult)
+        assert result.stage == "assessment"
+        await case.act("consult_ip", a.ConsultIndependentPerson(officer=MO, ip="ip-1", view="Merits a look."))
