@@ -538,7 +538,7 @@ async def measure_history(system: System) -> dict[str, Any]:
     roster = current_roster(engine)
     assert roster is not None
     opened = await open_complaint(client, system.settings, engine, intake(1), roster, f"hist-{uuid.uuid4()}")
-    handle = client.get_workflow_handle(opened.workflow_id, result_type=CaseState)
+    handle = client.get_workflow_handle(opened.workflow_id)
     today = london_date(datetime.now(UTC))
     steps: list[tuple[str, Any]] = [
         ("triage", a.Triage(officer="mo", notify=True)),
@@ -581,6 +581,7 @@ async def measure_history(system: System) -> dict[str, Any]:
     top = sorted(kinds.items(), key=lambda kv: -kv[1])[:6]
     return {
         "events": len(history.events),
+        "bytes": sum(event.ByteSize() for event in history.events),
         "outcome": str(getattr(state, "outcome", "")),
         "letters": len(getattr(state, "letters", [])),
         "actions": len(steps),
@@ -671,6 +672,10 @@ def report(r: Results, sizes: Sizes) -> str:
     if r.history:
         h = r.history
         lines.append(f"| history events of a full hearing case | {h['events']} | < 500 | {ok(h['events'] < 500)} |")
+        kb = h["bytes"] / 1000
+        lines.append(
+            f"| history size of a full hearing case (serialized events) | {kb:.0f} KB | < 150 KB | {ok(kb < 150)} |"
+        )
     lines += ["", "## 1. Intake: `POST /api/complaints` until the workflow is started (201)", ""]
     lines += [
         f"{sizes.intake_requests} signed requests per row after 10 warm-up requests, each with its own "

@@ -18,11 +18,6 @@ from conduct.vocabulary import RecipientRole, Role, Stage
 from tests import factories
 
 ROSTER: Roster = factories.roster()
-MO_ = ROSTER.officer("mo")
-DEPUTY = ROSTER.officer("deputy")
-IO_1 = ROSTER.officer("io-1")  # appointed in factories.case_state
-IO_2 = ROSTER.officer("io-2")
-DEM = ROSTER.officer("dem")
 COMPLAINANT_EMAIL = "harriet.lomax@example.org"
 ADDRESS = "14 Marine Parade"
 SENT = datetime(2026, 3, 2, 10, tzinfo=UTC)

@@ -218,7 +218,10 @@ def test_conduct_dev_runs_a_demo_case_and_stops_cleanly_on_ctrl_c(
     assert len(letters) == 1
     assert "harriet.lomax@example.org" in letters[0].read_text()
 
-    status = subprocess.run([CONDUCT, "status", state["reference"]], **run)  # type: ignore[call-overload]
+    # `status` reads as an officer now (issue 12): without one it is a usage error.
+    nobody = subprocess.run([CONDUCT, "status", state["reference"]], **run)  # type: ignore[call-overload]
+    assert nobody.returncode == 2 and "harriet" not in nobody.stdout.lower() + nobody.stderr.lower()
+    status = subprocess.run([CONDUCT, "status", state["reference"], "--as", "mo"], **run)  # type: ignore[call-overload]
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)["stage"] == "triage"
 
@@ -235,7 +238,7 @@ def test_conduct_dev_runs_a_demo_case_and_stops_cleanly_on_ctrl_c(
             break
         time.sleep(0.1)
     assert len(list((data_dir / "outbox").glob(f"{reference}-*.eml"))) == 1  # its acknowledgement
-    first_status = subprocess.run([CONDUCT, "status", reference], **run)  # type: ignore[call-overload]
+    first_status = subprocess.run([CONDUCT, "status", reference, "--as", "mo"], **run)  # type: ignore[call-overload]
     assessment_due = json.loads(first_status.stdout)["clocks"]["assessment"]["due"]
 
     process.send_signal(signal.SIGINT)
@@ -258,7 +261,7 @@ def test_conduct_dev_runs_a_demo_case_and_stops_cleanly_on_ctrl_c(
         again_lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=lambda: [again_lines.put(x) for x in again.stdout], daemon=True).start()  # type: ignore[union-attr]
         _wait_for_line(again_lines, "Running", timeout=30)
-        status = subprocess.run([CONDUCT, "status", reference], **run)  # type: ignore[call-overload]
+        status = subprocess.run([CONDUCT, "status", reference, "--as", "mo"], **run)  # type: ignore[call-overload]
         assert status.returncode == 0, status.stderr
         after = json.loads(status.stdout)
         assert after["stage"] == "triage"

@@ -154,7 +154,11 @@ async def test_an_action_waiting_on_a_stuck_step_answers_in_time_and_names_the_s
 
         # The relay comes back; the officer runs the same command again and gets the first action's
         # answer: one triage, not two.
-        relay.up = True
+        relay.up = True  # the accepted triage completes on its own at the letter's next attempt
+        for _ in range(150):  # the retries back off (2, 4, 8, 16 s): the next attempt may be a while
+            if (await conduct.json("show", ref))["stage"] == "assessment":
+                break
+            await asyncio.sleep(0.3)
         await conduct.ok("triage", ref, "--notify")
         case = await conduct.json("show", ref)
         assert case["stage"] == "assessment" and case["in_progress"] == []
