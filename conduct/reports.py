@@ -162,6 +162,7 @@ class ClockLine(BaseModel):
     met_on: date | None = None
     days_late: int | None = None  # met_late: met_on - due; lapsed: as_of - due
     days_taken: int | None = None  # met or met_late: met_on - started
+    projected: bool = Field(default=False, description="pending now, and lapsed by as_of unless met first")
 
 
 class ClockSummary(BaseModel):
@@ -193,23 +194,29 @@ class Review(BaseModel):
 
 
 def clock_line(reference: str, c: ClockRecord, as_of: date) -> ClockLine:
+    """One clock as of `as_of`: a clock still pending whose due date is before it is counted as
+    lapsed (`projected`), so a review as of a later day shows what will go overdue."""
     started = london_date(c.started)
     days_late = days_taken = None
-    if c.state in CLOSED_STATES and c.met_on is not None:
+    state, projected = c.state, False
+    if state is ClockState.PENDING and as_of > c.due:
+        state, projected = ClockState.LAPSED, True
+    if state in CLOSED_STATES and c.met_on is not None:
         days_taken = (c.met_on - started).days
-        if c.state is ClockState.MET_LATE:
+        if state is ClockState.MET_LATE:
             days_late = (c.met_on - c.due).days
-    elif c.state is ClockState.LAPSED:
+    elif state is ClockState.LAPSED:
         days_late = (as_of - c.due).days
     return ClockLine(
         reference=reference,
         clock=c.name,
         started=started,
         due=c.due,
-        state=c.state,
+        state=state,
         met_on=c.met_on,
         days_late=days_late,
         days_taken=days_taken,
+        projected=projected,
     )
 
 

@@ -11,6 +11,7 @@ from datetime import date
 from typing import NamedTuple
 
 from pydantic import BaseModel
+from temporalio import workflow
 
 from conduct import actions as a
 from conduct.calendar import WorkingCalendar, london_date
@@ -283,11 +284,15 @@ def _role_refusal(case: CaseState, roster: Roster, action: str, officer_id: str)
     return None
 
 
-def allowed_now(case: CaseState) -> list[str]:
-    """Actions whose stage and preconditions hold now, each with the roles that may take it."""
+def allowed_now(case: CaseState, today: date | None = None) -> list[str]:
+    """Actions whose stage and preconditions hold now, each with the roles that may take it.
+    `today` (London; in a workflow, default its own clock) hides what the date alone refuses:
+    a hearing's outcome before the hearing day."""
+    if today is None and workflow.in_workflow():  # the `status` query: the workflow's own time
+        today = london_date(workflow.now())
     out = []
     for name, rule in ACTIONS.items():
-        if case.stage not in rule.stages or not _listed(case, name):
+        if case.stage not in rule.stages or not _listed(case, name, today):
             continue
         roles = "/".join(sorted(r.value for r in rule.roles))
         out.append(f"{name.replace('_', '-')} ({roles})")
@@ -318,11 +323,13 @@ def _precondition(case: CaseState, name: str) -> str | None:
     return None
 
 
-def _listed(case: CaseState, name: str) -> bool:
+def _listed(case: CaseState, name: str, today: date | None = None) -> bool:
     """Whether `allowed_now` offers the action: its case-only conditions hold, and a clock action
     has a clock to act on."""
     if _precondition(case, name) or name == "update_roster":  # a server-side command, not a step of the case
         return False
+    if name == "hearing_outcome" and today is not None and case.hearing is not None and today < case.hearing.date:
+        return False  # _outcome refuses it before the hearing day
     if name == "stop_clock":
         return target_clock(case, None, paused=False) is not None
     if name == "restart_clock":
@@ -358,7 +365,7 @@ def refusal(
         )
     if reason is None:
         return None
-    allowed = ", ".join(allowed_now(case)) or "nothing: the case is closed"
+    allowed = ", ".join(allowed_now(case, today)) or "nothing: the case is closed"
     return f"{case.reference} is at stage {case.stage.value}: refused: {reason}. Allowed now: {allowed}."
 
 

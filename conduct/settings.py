@@ -112,6 +112,13 @@ class Settings(BaseSettings):
         "made for longer (with the secret) is refused",
     )
     codec_port: int = Field(default=8081, ge=1, le=65535, description="port of the codec endpoint (`conduct codec`)")
+    text_max_kib: int = Field(
+        default=256,
+        ge=1,
+        le=1024,
+        description="the longest text an officer's action may carry (--text, --file), in KiB: the case keeps it "
+        "in its history, which has a size limit",
+    )
     codec_ui_origins: Annotated[list[str], NoDecode] = Field(
         default=["http://localhost:8233", "http://127.0.0.1:8233"],
         description="origins of the Temporal UI allowed to call the codec endpoint (CORS), comma-separated",

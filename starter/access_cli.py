@@ -86,9 +86,13 @@ def status_json(state: CaseState, access: ReadAccess) -> dict[str, Any]:
 
 
 def redact_history(entries: list[HistoryEntry], access: ReadAccess) -> list[HistoryEntry]:
-    """`conduct history`: letters' addresses of the complainant only to those who may see who they are."""
-    from conduct.access import IDENTITY
+    """`conduct history`: letters' addresses of the complainant only to those who may see who they
+    are; the texts actions added to the papers only to those who may read the allegation."""
+    from conduct.access import ALLEGATION, IDENTITY
 
+    papers = access.withholds(ALLEGATION)
+    if papers is not None:
+        entries = [e.model_copy(update={"papers": f"{WITHHELD} ({papers.reason})"}) if e.papers else e for e in entries]
     withheld = access.withholds(IDENTITY)
     if withheld is None:
         return entries

@@ -26,14 +26,19 @@ UPDATE_TIMEOUT = timedelta(seconds=60)
 
 
 def text_from(text: str | None, file: Path | None, required: bool = True, what: str = "text") -> str:
-    """A long text given inline (--text) or from a file (--file PATH, or --file - for stdin)."""
+    """A long text given inline (--text) or from a file (--file PATH, or --file - for stdin),
+    checked by starter/text_input.py before anything is sent (size, text, not a secret)."""
+    from conduct.settings import get_settings
+    from starter import text_input
+
     if text is not None and file is not None:
         fail(Exit.USAGE, f"give the {what} with --text or --file, not both")
+    settings = get_settings()
+    limit = settings.text_max_kib * 1024
     if file is not None:
-        try:
-            text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            fail(Exit.USAGE, f"cannot read {file}: {getattr(error, 'strerror', None) or error}")
+        text = text_input.read_text_file(file, limit, text_input.secret_files(settings), sys.stdin)
+    elif text is not None:
+        text_input.check_size(len(text.encode("utf-8")), limit, "--text")
     if required and not (text or "").strip():
         fail(Exit.USAGE, f"give the {what} with --text TEXT or --file PATH")
     return (text or "").strip()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -24,13 +24,22 @@ from conduct.vocabulary import (
     Party,
     Sanction,
 )
+from starter import cli_values
 from starter.act import one_of, perform, text_from
-from starter.output import handled
+from starter.output import Exit, fail, handled
 from starter.words import ActionWord, ClockWord, FindingWord, GroundWord, OutcomeWord, PartyWord, SanctionWord, domain
+
+if TYPE_CHECKING:
+    from conduct.settings import Settings
 
 app = typer.Typer()
 
-Ref = Annotated[str, typer.Argument(metavar="REF", help="the case reference, e.g. WBC-2026-0001", show_default=False)]
+Ref = Annotated[
+    str,
+    typer.Argument(
+        metavar="REF", help="the case reference, e.g. WBC-2026-0001", show_default=False, callback=cli_values.reference
+    ),
+]
 AsOfficer = Annotated[
     str | None,
     typer.Option("--as", envvar="CONDUCT_OFFICER", help="your officer id on the roster", show_default=False),
@@ -39,7 +48,7 @@ Text = Annotated[str | None, typer.Option("--text", help="the text itself", show
 File = Annotated[
     Path | None, typer.Option("--file", help="read the text from this file (- for stdin)", show_default=False)
 ]
-Day = Annotated[datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="YYYY-MM-DD", show_default=False)]
+Day = Annotated[datetime, cli_values.day_option("--date", "YYYY-MM-DD")]
 Clock = Annotated[
     ClockWord | None,  # type: ignore[valid-type]
     typer.Option("--clock", help="default: the clock the stage waits on", show_default=False),
@@ -355,6 +364,8 @@ def withdrawal_decision(
 
     if stop is None:
         one_of({"--stop": False, "--continue": False})
+    if not ip.strip():
+        fail(Exit.USAGE, "say which Independent Person was consulted: --ip ID (as on the roster, e.g. ip-1)")
     view = text_from(text, file, what="Independent Person's view")
     perform(get_settings(), as_officer, reference, "withdrawal_decision", a.WithdrawalDecision,
             {"view": "--text"}, stop=stop, ip=ip, view=view)  # fmt: skip
@@ -364,12 +375,32 @@ def withdrawal_decision(
 @handled
 def link(
     reference: Ref,
-    other: Annotated[str, typer.Argument(metavar="OTHER_REF", help="the other case", show_default=False)],
+    other: Annotated[
+        str,
+        typer.Argument(metavar="OTHER_REF", help="the other case", show_default=False, callback=cli_values.reference),
+    ],
     as_officer: AsOfficer = None,
 ) -> None:
     """R14: consider this complaint together with another."""
     from conduct import actions as a
     from conduct.settings import get_settings
+    from starter.act import build
 
-    perform(get_settings(), as_officer, reference, "link", a.Link, {"other_reference": "OTHER_REF"},
-            other_reference=other)  # fmt: skip
+    settings = get_settings()
+    flags = {"other_reference": "OTHER_REF"}
+    build(a.Link, "-", flags, other_reference=other)  # a malformed reference is a usage error first (exit 2)
+    _must_exist(settings, other)
+    perform(settings, as_officer, reference, "link", a.Link, flags, other_reference=other)
+
+
+def _must_exist(settings: Settings, reference: str) -> None:
+    """The other case of a link is there (exit 4, "no case X", if not) and open (exit 3): the
+    workflow's signal to a case that does not exist, or has ended, fails after the action was sent
+    (ExternalWorkflowExecutionNotFound)."""
+    from temporalio.client import WorkflowExecutionStatus
+
+    from starter import session
+
+    description = session.run(settings, lambda client: session.handle(client, reference).describe(), reference)
+    if description.status is not WorkflowExecutionStatus.RUNNING:
+        fail(Exit.REFUSED, f"{reference} is closed: a case can be linked only to an open case")

@@ -5,18 +5,24 @@ that could not be delivered."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
-from conduct.access import IDENTITY, ReadAccess, Withheld, redact
+from conduct.access import ALLEGATION, IDENTITY, ReadAccess, Withheld, redact
 from conduct.calendar import london_date
-from conduct.case import CaseState
+from conduct.case import CaseState, Clock
 from conduct.roster import Roster
+from conduct.vocabulary import PROVISION_TITLES, Provision
 from starter.output import esc, out
 from starter.session import Progress
+
+if TYPE_CHECKING:
+    from conduct.settings import Settings
 
 _ALLOWED = re.compile(r"^(?P<action>\S+) \((?P<roles>[^)]*)\)$")
 
@@ -35,6 +41,13 @@ def allowed_actions(state: CaseState) -> list[dict[str, Any]]:
 
 def _day(moment: datetime | None) -> str | None:
     return london_date(moment).isoformat() if moment else None
+
+
+def _remind_on(clock: Clock) -> str | None:
+    """The next reminder's day: only while the clock runs and has not reminded yet."""
+    if clock.remind_at is None or clock.reminded or not clock.running:
+        return None
+    return _day(clock.remind_at)
 
 
 def _complainant(state: CaseState, withheld: Withheld | None) -> dict[str, Any]:
@@ -73,8 +86,98 @@ def parties(state: CaseState, roster: Roster | None, withheld: Withheld | None =
     }
 
 
+_STORED = re.compile(r"[0-9a-f]{32}\.[a-z]{3,4}")  # the names starter/web/uploads.py gives evidence files
+_KINDS = {"pdf": "PDF", "png": "PNG image", "jpg": "JPEG image", "txt": "plain text"}
+
+
+def _evidence_note(upload_dir: Path | None, stored: str) -> dict[str, Any]:
+    """The note the web app keeps beside an evidence file (original name, size); {} if none."""
+    if upload_dir is None or not _STORED.fullmatch(stored):
+        return {}
+    try:
+        note = json.loads((upload_dir / f"{stored}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return note if isinstance(note, dict) else {}
+
+
+def complaint(state: CaseState, access: ReadAccess | None, upload_dir: Path | None = None) -> dict[str, Any]:
+    """What the complaint says (`state` already redacted): the allegation only to those who may
+    read it, and the file names the complainant gave only to those who may also see who they are."""
+    papers = access.withholds(ALLEGATION) if access else None
+    if papers is not None:
+        return {"withheld": papers.reason}
+    identity = access.withholds(IDENTITY) if access else None
+    intake = state.intake
+    evidence = []
+    for stored in intake.evidence:
+        note = _evidence_note(upload_dir, stored)
+        size = note.get("size")
+        evidence.append(
+            {
+                "file": stored,
+                "name": None if identity else note.get("original_name"),
+                "type": _KINDS.get(stored.rsplit(".", 1)[-1], "file"),
+                "size": size if isinstance(size, int) else None,
+            }
+        )
+    return {
+        "description": intake.description,
+        "conduct_dates": [d.isoformat() for d in intake.conduct_dates],
+        "provisions": [p.value for p in intake.provisions],
+        "evidence": evidence,
+        "confidential": intake.confidential,
+        "confidentiality_reason": None if identity else (intake.confidentiality_reason or None),
+    }
+
+
+def names(state: CaseState, roster: Roster | None) -> dict[str, str]:
+    """Every person the case names by id, with their name on the roster in force."""
+    if roster is None:
+        return {}
+    ids = [*state.subject_members, *(c.ip for c in state.consultations)]
+    ids += [i for i in (state.subject_ip, state.investigator) if i]
+    if state.hearing:
+        ids += [*state.hearing.panel, state.hearing.ip, state.hearing.parish_adviser or ""]
+    if state.withdrawal and state.withdrawal.ip:
+        ids.append(state.withdrawal.ip)
+    found: dict[str, str] = {}
+    for person_id in ids:
+        if not person_id or person_id in found:
+            continue
+        person = roster.member(person_id) or roster.independent_person(person_id) or roster.officer(person_id)
+        if person is not None:
+            found[person_id] = person.name
+    return found
+
+
+def decisions(state: CaseState) -> list[dict[str, Any]]:
+    """The decisions taken on the case, with their reasons (`state` already redacted)."""
+    made: list[dict[str, Any]] = []
+    if state.assessment:
+        d = state.assessment
+        made.append({"decision": "assessment", "outcome": d.outcome.value, "grounds": [g.value for g in d.grounds],
+                     "actions": [x.value for x in d.actions], "reasons": d.reasons, "by": d.officer,
+                     "on": _day(d.at)})  # fmt: skip
+    if state.informal_resolved is not None:
+        made.append({"decision": "informal outcome", "outcome": "resolved" if state.informal_resolved else "unresolved",
+                     "reasons": state.informal_outcome_text or None})  # fmt: skip
+    if state.hearing_outcome:
+        h = state.hearing_outcome
+        made.append({"decision": "hearing", "outcome": h.finding.value, "sanctions": [x.value for x in h.sanctions],
+                     "reasons": h.reasons, "by": h.officer, "on": h.hearing_date.isoformat()})  # fmt: skip
+    if state.withdrawal and state.withdrawal.decision:
+        w = state.withdrawal
+        made.append({"decision": "withdrawal", "outcome": w.decision, "ip": w.ip, "reasons": w.ip_view or None})
+    return made
+
+
 def case_json(
-    state: CaseState, roster: Roster | None, progress: Progress | None = None, access: ReadAccess | None = None
+    state: CaseState,
+    roster: Roster | None,
+    progress: Progress | None = None,
+    access: ReadAccess | None = None,
+    upload_dir: Path | None = None,
 ) -> dict[str, Any]:
     """The case as `access` lets its reader see it (conduct/access.py); what is withheld is named
     in `withheld`, and a withheld field says so where it would be."""
@@ -91,6 +194,9 @@ def case_json(
         "received_at": state.received_at.isoformat(),
         "closed_at": state.closed_at.isoformat() if state.closed_at else None,
         "parties": parties(state, roster, withheld),
+        "names": names(state, roster),
+        "complaint": complaint(state, access, upload_dir),
+        "decisions": decisions(state),
         "subject_notified": state.subject_notified,
         "notice_withheld_reason": state.notice_withheld_reason or None,
         "flags": state.flags,
@@ -105,6 +211,7 @@ def case_json(
                 "due": clock.due.isoformat(),
                 "state": clock.state.value,
                 "met_on": clock.met_on.isoformat() if clock.met_on else None,
+                "remind_on": _remind_on(clock),
                 "note": clock.note or None,
             }
             for clock in state.clocks.values()
@@ -137,6 +244,48 @@ def case_json(
     }
 
 
+def _render_names(found: dict[str, str]) -> None:
+    if found:
+        shown = ", ".join(f"{person_id} {name}" for person_id, name in found.items())
+        out().print(f"{'names':<13} {esc(shown)}", soft_wrap=True)
+
+
+def _render_complaint(said: dict[str, Any]) -> None:
+    console = out()
+    if "withheld" in said:
+        console.print(f"{'complaint':<13} withheld ({esc(said['withheld'])})", soft_wrap=True)
+        return
+    provisions = ", ".join(PROVISION_TITLES.get(Provision(p), p) for p in said["provisions"])
+    console.print(f"{'conduct on':<13} {esc(', '.join(said['conduct_dates']))}")
+    console.print(f"{'provisions':<13} {esc(provisions)}", soft_wrap=True)
+    if said["confidential"]:
+        reason = said["confidentiality_reason"]
+        console.print(f"{'confidential':<13} requested{': ' + esc(reason) if reason else ''}", soft_wrap=True)
+    for item in said["evidence"]:
+        size = f", {item['size']:,} bytes" if item["size"] is not None else ""
+        name = f"{item['name']} " if item["name"] else ""
+        console.print(f"{'evidence':<13} {esc(name)}({esc(item['type'])}{size}; {esc(item['file'])})", soft_wrap=True)
+    console.print("[bold]Complaint[/bold]")
+    console.print(esc(said["description"]), soft_wrap=True)
+
+
+def _render_decision(made: dict[str, Any]) -> None:
+    words = [made["outcome"].replace("_", " ")]
+    for key in ("grounds", "actions", "sanctions"):
+        if made.get(key):
+            words.append(f"{key}: " + ", ".join(x.replace("_", " ") for x in made[key]))
+    if made.get("on"):
+        words.append(f"on {made['on']}")
+    if made.get("by"):
+        words.append(f"by {made['by']}")
+    if made.get("ip"):
+        words.append(f"IP {made['ip']}")
+    console = out()
+    console.print(f"[bold]Decision[/bold] ({esc(made['decision'])}): {esc('; '.join(words))}", soft_wrap=True)
+    if made.get("reasons"):
+        console.print(f"  {esc(made['reasons'])}", soft_wrap=True)
+
+
 _STATE_STYLE = {"pending": "cyan", "stopped": "yellow", "met": "green", "lapsed": "bold red", "met_late": "red"}
 
 
@@ -144,10 +293,23 @@ def _shown_to(item: dict[str, Any]) -> str:
     return "withheld" if "withheld" in item else str(item["to"])
 
 
+def upload_dir(settings: Settings) -> Path:
+    """Where the web app keeps evidence files (CONDUCT_UPLOAD_DIR, default DATA_DIR/uploads)."""
+    try:
+        from starter.web.config import WebConfig
+    except ImportError:  # an installation without the web app
+        return settings.data_dir / "uploads"
+    return WebConfig().resolved_upload_dir(settings.data_dir)
+
+
 def render_case(
-    state: CaseState, roster: Roster | None, progress: Progress | None = None, access: ReadAccess | None = None
+    state: CaseState,
+    roster: Roster | None,
+    progress: Progress | None = None,
+    access: ReadAccess | None = None,
+    uploads: Path | None = None,
 ) -> None:
-    data = case_json(state, roster, progress, access)
+    data = case_json(state, roster, progress, access, uploads)
     console = out()
     outcome = f" → [bold]{esc(data['outcome'])}[/bold]" if data["outcome"] else ""
     overdue = "  [bold red]OVERDUE[/bold red]" if state.overdue else ""
@@ -177,19 +339,24 @@ def render_case(
     ):
         if value:
             console.print(f"{label:<13} {esc(value)}")
+    _render_names(data["names"])
+    _render_complaint(data["complaint"])
     for line in (progress or Progress()).lines():
         console.print(f"[bold yellow]in progress[/bold yellow]   {esc(line)}", soft_wrap=True)
 
     clocks = Table(title="Clocks", title_justify="left")
-    for column in ("clock", "rule", "started", "due", "state", "note"):
+    for column in ("clock", "rule", "started", "due", "reminder", "state", "note"):
         clocks.add_column(column)
     for c in state.clocks.values():
         style = _STATE_STYLE.get(c.state.value, "default")
         shown = c.state.value + (f" {c.met_on}" if c.met_on else "")
         clocks.add_row(
-            esc(c.name.value), esc(c.rule), esc(_day(c.started)), esc(c.due), f"[{style}]{esc(shown)}[/]", esc(c.note)
-        )
+            esc(c.name.value), esc(c.rule), esc(_day(c.started)), esc(c.due), esc(_remind_on(c) or ""),
+            f"[{style}]{esc(shown)}[/]", esc(c.note),
+        )  # fmt: skip
     console.print(clocks)
+    for made in data["decisions"]:
+        _render_decision(made)
 
     allowed = Table(title="Allowed now", title_justify="left")
     allowed.add_column("action")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from temporalio.api.workflow.v1 import WorkflowExecutionInfo
     from temporalio.service import ServiceClient
 
+    from conduct.roster import Roster
     from conduct.vocabulary import Stage
 
 WORKFLOW_TYPE = "Complaint"
@@ -49,13 +50,38 @@ class CaseLine(BaseModel):
     status: str
 
 
+Which = Literal["open", "closed", "all"]
+# Running: the workflow of a case ends when the case closes (its last letters sent).
+_WHICH_CLAUSE = {"open": "ExecutionStatus = 'Running'", "closed": "ExecutionStatus != 'Running'", "all": None}
+
+
+def which_cases(closed: bool, all_: bool, stage_given: bool) -> Which:
+    """Open cases unless --closed or --all; --stage alone lists every case at that stage."""
+    if closed and all_:
+        fail(Exit.USAGE, "give --closed or --all, not both (without either: the open cases)")
+    if all_:
+        return "all"
+    if closed:
+        return "closed"
+    return "all" if stage_given else "open"
+
+
+def known_council(roster: Roster | None, council: str) -> None:
+    """A usage error naming the councils when --council is none of the roster's (a typo would
+    otherwise list nothing, as if the council had no cases)."""
+    ids = [c.id for c in roster.councils] if roster else []
+    if council not in ids:
+        fail(Exit.USAGE, f"no such council: {council} (councils: {', '.join(ids) or 'none on the roster'})")
+
+
 def _quoted(value: str, flag: str) -> str:
-    """A visibility-query string literal; a value with both kinds of quote cannot be one."""
-    if "'" not in value:
-        return f"'{value}'"
-    if '"' not in value:
-        return f'"{value}"'
-    fail(Exit.USAGE, f"{flag}: a value cannot contain both ' and \"")
+    """A visibility-query string literal holding `value` whatever it contains: each backslash and
+    single quote escaped with a backslash, as the query language reads them; control characters
+    refused. A value typed on the command line can never end the literal and add a clause."""
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        fail(Exit.USAGE, f"{flag}: the value contains a control character")
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"
 
 
 def visibility_query(
@@ -64,8 +90,11 @@ def visibility_query(
     member: str | None = None,
     group: str | None = None,
     overdue: bool = False,
+    which: Which = "all",
 ) -> str:
     clauses = [f"WorkflowType = '{WORKFLOW_TYPE}'"]
+    if _WHICH_CLAUSE[which]:
+        clauses.append(str(_WHICH_CLAUSE[which]))
     if stage is not None:
         clauses.append(f"{search.STAGE.name} = '{stage.value}'")
     if council:

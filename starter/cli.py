@@ -14,14 +14,14 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from conduct.vocabulary import Nation, Stage
-from starter import actions_cli, group_reports_cli, output, reports_cli, signin_cli, training_cli
+from starter import actions_cli, cli_values, group_reports_cli, output, reports_cli, signin_cli, training_cli
 from starter.actions_cli import AsOfficer, Ref
 from starter.output import handled
 from starter.roster_layout import CSV_LAYOUT
@@ -33,6 +33,8 @@ app = typer.Typer(
         "unreachable), 2 bad usage, 3 refused, 4 no such case."
     ),
     no_args_is_help=True,
+    # `--stage hearing_pending` as the output spells it, and `--stage hearing-pending` as the flags do
+    context_settings={"token_normalize_func": cli_values.vocabulary_token},
 )
 app.add_typer(actions_cli.app)
 roster_app = typer.Typer(help="The roster: councils, members and groups, Independent Persons, officers.")
@@ -79,15 +81,20 @@ def dev(
 
 
 @app.command()
-def demo() -> None:
-    """Open a sample complaint from examples/ on the running system and print its status."""
+def demo(
+    json_: Annotated[bool, typer.Option("--json", help="print the new case's state as JSON")] = False,
+) -> None:
+    """Open a sample complaint from examples/ on the running system and say what to do next."""
     import asyncio
 
     from conduct.settings import get_settings
-    from starter.local import open_demo_case
+    from starter.local import demo_next_steps, open_demo_case
 
     state = asyncio.run(open_demo_case(get_settings()))
-    typer.echo(json.dumps(state, indent=2, default=str))
+    if json_:
+        typer.echo(json.dumps(state, indent=2, default=str))
+    else:
+        typer.echo(demo_next_steps(state))
 
 
 @app.command()
@@ -214,18 +221,24 @@ def cases(
     member: Annotated[str | None, typer.Option(help="subject member id", show_default=False)] = None,
     group: Annotated[str | None, typer.Option(help="the subject's group on receipt", show_default=False)] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="only cases with a lapsed clock")] = False,
+    closed: Annotated[bool, typer.Option("--closed", help="closed cases instead of open ones")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="open and closed cases")] = False,
     json_: Json = False,
     as_officer: AsOfficer = None,
 ) -> None:
-    """List cases (through Temporal visibility), soonest deadline first, with days left."""
+    """List the open cases (through Temporal visibility), soonest deadline first, with days left;
+    --closed the closed ones, --all both (with --stage, every case at that stage)."""
     from conduct.access import sees_every_case
     from conduct.settings import get_settings
-    from starter import access_cli, officer, session
+    from starter import access_cli, officer, roster_io, session
     from starter import cases as listing
 
+    which = listing.which_cases(closed, all_, stage is not None)
     settings = get_settings()
     who = officer.identify(settings, as_officer)
-    query = listing.visibility_query(domain(stage, Stage) if stage else None, council, member, group, overdue)
+    if council is not None:
+        listing.known_council(roster_io.roster_in_force(settings), council)
+    query = listing.visibility_query(domain(stage, Stage) if stage else None, council, member, group, overdue, which)
     lines = session.run_service(
         settings, lambda service: listing.list_cases(service, settings.temporal_namespace, query)
     )
@@ -242,8 +255,9 @@ def cases(
 @app.command()
 @handled
 def show(reference: Ref, json_: Json = False, as_officer: AsOfficer = None) -> None:
-    """One case now: parties, stage, every clock, the actions allowed and to whom, letters sent,
-    what it is carrying out now and letters not delivered."""
+    """One case now: parties (with names), what the complaint says, stage, every clock (with its
+    next reminder), decisions and their reasons, the actions allowed and to whom, letters sent,
+    what it is carrying out now and letters not delivered; each as your role may read it."""
     from conduct.settings import get_settings
     from starter import access_cli, case_view, officer, roster_io, session
 
@@ -252,10 +266,34 @@ def show(reference: Ref, json_: Json = False, as_officer: AsOfficer = None) -> N
     state, now = session.run(settings, lambda client: session.status_and_progress(client, reference), reference)
     access = access_cli.readable(settings, who, state, "show")
     roster = roster_io.roster_in_force(settings)
+    uploads = case_view.upload_dir(settings)
     if json_:
-        output.emit_json(case_view.case_json(state, roster, now, access))
+        output.emit_json(case_view.case_json(state, roster, now, access, uploads))
     else:
-        case_view.render_case(state, roster, now, access)
+        case_view.render_case(state, roster, now, access, uploads)
+
+
+@app.command()
+@handled
+def evidence(
+    reference: Ref,
+    save: Annotated[
+        int | None, typer.Option("--save", metavar="N", help="save file N of the list", show_default=False)
+    ] = None,
+    to: Annotated[
+        Path | None, typer.Option("--to", metavar="DIR", help="the folder to save it in", show_default=False)
+    ] = None,
+    json_: Json = False,
+    as_officer: AsOfficer = None,
+) -> None:
+    """The complaint's evidence files, with the names the complainant gave them; --save N --to DIR
+    saves one under that name (as your role may read the allegation)."""
+    from conduct.settings import get_settings
+    from starter import evidence_cli, officer
+
+    settings = get_settings()
+    who = officer.identify(settings, as_officer)
+    evidence_cli.command(settings, who, reference, save, to, json_)
 
 
 @app.command()
@@ -287,25 +325,28 @@ async def _case_and_timeline(client: Any, reference: str) -> tuple[Any, Any]:
     return await asyncio.gather(session.status(client, reference), timeline.fetch_timeline(client, reference))
 
 
+DEADLINE_DAYS = (date(2000, 1, 1), date(2999, 12, 31))  # the calculator's range: any real case, no overflow
+
+
 @app.command()
 @handled
 def deadlines(
     from_: Annotated[
-        datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="the day of the starting event, YYYY-MM-DD")
+        datetime,
+        cli_values.day_option("--from", "the day of the starting event, YYYY-MM-DD", *DEADLINE_DAYS),
     ],
     nation: Annotated[NationWord, typer.Option(help="whose bank holidays")] = "england",  # type: ignore[valid-type,assignment]
     json_: Json = False,
-    as_officer: AsOfficer = None,
+    as_officer: Annotated[str | None, typer.Option("--as", hidden=True, help="not needed: anyone may ask")] = None,
 ) -> None:
     """When each clock falls due if its starting event happens on --from (bank holidays of the
-    nation and CONDUCT_CLOSURES counted, as the workflow counts them)."""
+    nation and CONDUCT_CLOSURES counted, as the workflow counts them). A calculator: it needs no
+    sign-in, roster or data directory."""
     from conduct.settings import get_settings
-    from starter import deadlines_cli, officer
+    from starter import deadlines_cli
 
-    settings = get_settings()
-    officer.identify(settings, as_officer)
     start, where = from_.date(), domain(nation, Nation)
-    due = deadlines_cli.deadlines_from(start, where, list(settings.closures))
+    due = deadlines_cli.deadlines_from(start, where, list(get_settings().closures))
     if json_:
         output.emit_json(deadlines_cli.deadlines_json(due))
     else:

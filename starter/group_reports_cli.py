@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from starter import output
+from starter import cli_values, output
 from starter.actions_cli import AsOfficer, Ref
 from starter.output import Exit, esc, fail, handled
 
@@ -48,6 +48,7 @@ def _period(from_: datetime | None, to: datetime | None) -> tuple[date, date]:
     if (from_ is None) != (to is None):
         fail(Exit.USAGE, "give both --from and --to, or neither (June to June)")
     if from_ and to:
+        cli_values.period(from_.date(), to.date())
         return from_.date(), to.date()
     return default_period(_today())
 
@@ -56,9 +57,9 @@ def _period(from_: datetime | None, to: datetime | None) -> tuple[date, date]:
 @handled
 def start(
     council: Annotated[str, typer.Option(help="council id", show_default=False)],
-    due: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="the reports are due by, YYYY-MM-DD")],
-    from_: Annotated[datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="period start")] = None,
-    to: Annotated[datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="period end")] = None,
+    due: Annotated[datetime, cli_values.day_option("--due", "the reports are due by, YYYY-MM-DD")],
+    from_: Annotated[datetime | None, cli_values.day_option("--from", "period start")] = None,
+    to: Annotated[datetime | None, cli_values.day_option("--to", "period end")] = None,
     grace: Annotated[
         int | None,
         typer.Option(min=0, max=366, help="days the link works after --due [CONDUCT_GROUP_REPORT_GRACE_DAYS: 14]"),
@@ -122,8 +123,8 @@ def status_word(r: GroupReportRecord, today: date) -> str:
 @handled
 def status(
     council: Annotated[str | None, typer.Option(help="council id", show_default=False)] = None,
-    to: Annotated[datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="period end")] = None,
-    as_of: Annotated[datetime | None, typer.Option("--as-of", formats=["%Y-%m-%d"], help="as of this day")] = None,
+    to: Annotated[datetime | None, cli_values.day_option("--to", "period end")] = None,
+    as_of: Annotated[datetime | None, cli_values.day_option("--as-of", "as of this day")] = None,
     json_: Json = False,
     as_officer: AsOfficer = None,
 ) -> None:
@@ -182,8 +183,8 @@ def status(
 @handled
 def compile_paper(
     council: Annotated[str, typer.Option(help="council id", show_default=False)],
-    from_: Annotated[datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="period start")] = None,
-    to: Annotated[datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="period end")] = None,
+    from_: Annotated[datetime | None, cli_values.day_option("--from", "period start")] = None,
+    to: Annotated[datetime | None, cli_values.day_option("--to", "period end")] = None,
     format_: Annotated[str, typer.Option("--format", help="pdf, html or json")] = "pdf",
     output_path: Annotated[
         Path | None, typer.Option("--output", help="file to write (pdf default: group-reports-COUNCIL-END.pdf)")
@@ -232,7 +233,7 @@ def compile_paper(
 def referral_record(
     reference: Ref,
     body: Annotated[str, typer.Option("--to", help="the ombudsman or regulator, e.g. PSOW", show_default=False)],
-    on: Annotated[datetime, typer.Option("--on", formats=["%Y-%m-%d"], help="when it was referred, YYYY-MM-DD")],
+    on: Annotated[datetime, cli_values.day_option("--on", "when it was referred, YYYY-MM-DD")],
     note: Annotated[str, typer.Option(help="anything worth keeping with it")] = "",
     as_officer: AsOfficer = None,
 ) -> None:

@@ -138,7 +138,7 @@ async def _start_web(settings: Settings, web_port: int) -> tuple[_EmbeddedWeb, a
 async def _start_codec(settings: Settings, codec_port: int, ui_port: int) -> tuple[_EmbeddedWeb, asyncio.Task[None]]:
     """The codec endpoint the dev server's UI was pointed at; the UI on this `--ui-port` may call it."""
     from starter.codec_server.app import CodecSetupError, create_codec_app
-    from starter.codec_server.run import attach_audit_log
+    from starter.codec_server.run import attach_audit_log, record_url
 
     ui_origins = [f"http://127.0.0.1:{ui_port}", f"http://localhost:{ui_port}"]
     try:
@@ -146,7 +146,9 @@ async def _start_codec(settings: Settings, codec_port: int, ui_port: int) -> tup
     except CodecSetupError as error:
         raise devserver.DevServerError(f"the codec endpoint cannot start: {error}") from None
     attach_audit_log(settings)
-    return await _start_embedded(app, codec_port, "the codec endpoint")
+    started = await _start_embedded(app, codec_port, "the codec endpoint")
+    record_url(settings, "127.0.0.1", codec_port)
+    return started
 
 
 async def _serve(
@@ -315,6 +317,23 @@ async def open_demo_case(settings: Settings, wait: float = 15) -> dict[str, Any]
         if state.letters or loop.time() >= deadline:
             return _public(state, exclude={"intake"})
         await asyncio.sleep(0.3)
+
+
+def demo_next_steps(state: dict[str, Any]) -> str:
+    """`conduct demo`: the new case's reference and what to type next (its state: `--json`)."""
+    ref = state["reference"]
+    assessment = (state.get("clocks") or {}).get("assessment") or {}
+    due = f"; the assessment is due by {assessment['due']}" if assessment.get("due") else ""
+    sent = "; the acknowledgement letter is in the outbox" if state.get("letters") else ""
+    return "\n".join(
+        [
+            f"Opened {ref} (stage {state.get('stage')}){due}{sent}.",
+            "Next, as the Monitoring Officer (export CONDUCT_OFFICER=mo):",
+            f"  conduct show {ref}              # parties, clocks, what is allowed now",
+            f"  conduct triage {ref} --notify   # R1: tell the subject member",
+            'The README\'s walk-through, "A complaint from form to decision notice", goes on from there.',
+        ]
+    )
 
 
 async def case_status(settings: Settings, reference: str) -> dict[str, Any]:

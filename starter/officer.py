@@ -34,8 +34,17 @@ def known_officer(roster: Roster | None, officer_id: str | None) -> Officer:
         fail(Exit.REFUSED, "no roster has been imported yet: run `conduct roster import PATH` first")
     officer = roster.officer(officer_id.strip())
     if officer is None:
-        fail(Exit.REFUSED, f"officer {officer_id!r} is not on the current roster; refused")
+        fail(Exit.REFUSED, not_an_officer(roster, officer_id.strip()))
     return officer
+
+
+def not_an_officer(roster: Roster, person_id: str) -> str:
+    """Why `person_id` may not act: someone else on the roster is named as such."""
+    if roster.independent_person(person_id) is not None:
+        return f"{person_id} is an Independent Person, not an officer: officers act and read cases; refused"
+    if roster.member(person_id) is not None:
+        return f"{person_id} is a member, not an officer: officers act and read cases; refused"
+    return f"officer {person_id!r} is not on the current roster; refused"
 
 
 def _audit(settings: Settings, officer: str | None, result: audit.Result, reason: str | None, via: str) -> None:

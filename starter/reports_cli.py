@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from starter import output
+from starter import cli_values, output
 from starter.actions_cli import AsOfficer
 from starter.output import esc, handled
 
@@ -68,16 +68,19 @@ def _csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
 
 @handled
 def review(
-    from_: Annotated[Day, typer.Option("--from", formats=["%Y-%m-%d"], help="received on or after, YYYY-MM-DD")] = None,
-    to: Annotated[Day, typer.Option("--to", formats=["%Y-%m-%d"], help="received on or before, YYYY-MM-DD")] = None,
+    from_: Annotated[Day, cli_values.day_option("--from", "received on or after, YYYY-MM-DD")] = None,
+    to: Annotated[Day, cli_values.day_option("--to", "received on or before, YYYY-MM-DD")] = None,
     council: Council = None,
-    as_of: Annotated[Day, typer.Option("--as-of", formats=["%Y-%m-%d"], help="count overdue days to (today)")] = None,
+    as_of: Annotated[
+        Day, cli_values.day_option("--as-of", "count overdue days to (today); a later day projects pending clocks")
+    ] = None,
     json_: Json = False,
     as_officer: AsOfficer = None,
 ) -> None:
     """How well complaints were handled: for every clock of the cases received in the period, met,
     met late (days late = met on - due), lapsed and still open (days overdue); median and worst
-    days per stage (clock started -> met); cases closed per outcome."""
+    days per stage (clock started -> met); cases closed per outcome. With a later --as-of, a
+    pending clock due before it counts as lapsed: what will go overdue unless met first."""
     from rich.table import Table
 
     from conduct import reports
@@ -85,9 +88,10 @@ def review(
     from conduct.settings import get_settings
     from starter import access_cli, officer
 
+    start, end = _day(from_), _day(to)
+    cli_values.period(start, end)
     settings = get_settings()
     access_cli.may_run(settings, officer.identify(settings, as_officer), "review")
-    start, end = _day(from_), _day(to)
     today = _day(as_of) or london_date(datetime.now(UTC))
     result = reports.review(_cases(start, end, council), today, start, end, council)
     if json_:
@@ -119,6 +123,11 @@ def review(
             worst,
         )
     console.print(table)
+    projected = [line for line in result.lines if line.projected]
+    if projected:
+        console.print(f"Pending now, lapsed by {today} unless met first ({len(projected)}):")
+        for line in projected:
+            console.print(f"  {esc(line.reference)} {line.clock.value} due {line.due} ({line.days_late} days by then)")
     closed = "; ".join(f"{o.replace('_', ' ')} {n}" for o, n in result.closed.items()) or "none"
     console.print(f"Cases closed: {closed}")
 

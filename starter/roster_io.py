@@ -32,6 +32,7 @@ COLUMNS = [
     "kind", "id", "name", "email", "council", "group", "roles", "member", "co_opted",
     "code", "nation", "type", "principal", "sub_committee",
     "chair_name", "chair_email", "clerk_name", "clerk_email", "login",
+    "vice_chair_name", "vice_chair_email", "elected_on", "committees", "required_training",
 ]  # fmt: skip
 
 _KINDS = {
@@ -40,6 +41,7 @@ _KINDS = {
     "group_leader": "group_leaders",
     "independent_person": "independent_persons",
     "officer": "officers",
+    "committee": "committees",
 }
 _MODELS: dict[str, type[BaseModel]] = dict(ENTRIES)  # strict: a misplaced key or a bad address is an error
 
@@ -89,6 +91,11 @@ def _words(value: str) -> str:
     return value.strip().lower().replace("-", "_").replace(" ", "_")
 
 
+def _list(cell: str) -> list[str]:
+    """A list in one cell, separated by semicolons."""
+    return [item.strip() for item in cell.split(";") if item.strip()]
+
+
 def _csv_entry(kind: str, row: dict[str, str]) -> dict[str, Any]:
     cell = {k: (v or "").strip() for k, v in row.items() if k}
     given = {k: v for k, v in cell.items() if v}
@@ -100,15 +107,21 @@ def _csv_entry(kind: str, row: dict[str, str]) -> dict[str, Any]:
             entry["nation"] = _words(given["nation"])
         if "type" in given:
             entry["kind"] = _words(given["type"])
-        for contact in ("chair", "clerk"):
+        for contact, key in (("chair", "committee_chair"), ("vice_chair", "vice_chair"), ("clerk", "clerk")):
             if given.get(f"{contact}_name") or given.get(f"{contact}_email"):
-                key = "committee_chair" if contact == "chair" else "clerk"
                 entry[key] = {"name": cell.get(f"{contact}_name", ""), "email": cell.get(f"{contact}_email", "")}
         return entry
     if kind == "members":
-        entry = {k: given[k] for k in ("id", "name", "email", "council", "group") if k in given}
+        entry = {k: given[k] for k in ("id", "name", "email", "council", "group", "elected_on") if k in given}
         if "co_opted" in given:
             entry["co_opted"] = given["co_opted"].lower() in ("true", "yes", "y", "1")
+        if "committees" in given:
+            entry["committees"] = _list(given["committees"])
+        return entry
+    if kind == "committees":
+        entry = {k: given[k] for k in ("name", "council") if k in given}
+        if "required_training" in given:
+            entry["required_training"] = _list(given["required_training"])
         return entry
     if kind == "group_leaders":
         return {k: given[k] for k in ("council", "group", "member") if k in given}
@@ -162,6 +175,8 @@ def roster_to_csv(roster: Roster) -> str:
                 "chair_email": c.committee_chair.email if c.committee_chair else "",
                 "clerk_name": c.clerk.name if c.clerk else "",
                 "clerk_email": c.clerk.email if c.clerk else "",
+                "vice_chair_name": c.vice_chair.name if c.vice_chair else "",
+                "vice_chair_email": c.vice_chair.email if c.vice_chair else "",
             }
         )  # fmt: skip
     for m in roster.members:
@@ -169,8 +184,18 @@ def roster_to_csv(roster: Roster) -> str:
             {
                 "kind": "member", "id": m.id, "name": m.name, "email": m.email, "council": m.council,
                 "group": m.group, "co_opted": "true" if m.co_opted else "",
+                "elected_on": m.elected_on.isoformat() if m.elected_on else "", "committees": ";".join(m.committees),
             }
         )  # fmt: skip
+    for k in roster.committees:
+        writer.writerow(
+            {
+                "kind": "committee",
+                "name": k.name,
+                "council": k.council,
+                "required_training": ";".join(k.required_training),
+            }
+        )
     for g in roster.group_leaders:
         writer.writerow({"kind": "group_leader", "council": g.council, "group": g.group, "member": g.member})
     for p in roster.independent_persons:

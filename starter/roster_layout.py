@@ -8,16 +8,22 @@ the defaults):
 
   council             id, name, code, nation, type, principal,
                       sub_committee, chair_name, chair_email,
+                      vice_chair_name, vice_chair_email,
                       clerk_name, clerk_email
-  member              id, name, email, council, group, co_opted
+  member              id, name, email, council, group, co_opted,
+                      elected_on, committees
   group_leader        council, group, member
   independent_person  id, name, email
   officer             id, name, email, roles, login
+  committee           name, council, required_training
 
 nation: england, wales, scotland or northern-ireland; type: principal or
 parish (a parish names its principal council); co_opted: true or false;
 roles: separated by ; from monitoring-officer, deputy-monitoring-officer,
-investigating-officer, democratic-services; login: what the identity
+investigating-officer, democratic-services; elected_on: the member's last
+election, YYYY-MM-DD (Code training counts from it); committees (a member's)
+and required_training (a committee's: code-of-conduct, equalities,
+committee): separated by ;; login: what the identity
 provider asserts for the officer (default: their email). Rows whose kind
 starts with # are comments. Example:
 

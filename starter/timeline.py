@@ -54,6 +54,8 @@ class HistoryEntry(BaseModel):
     due: date | None = None
     stage: str | None = None
     detail: str = ""
+    substance: str = Field(default="", description="an action's decision: what was decided, on which grounds")
+    papers: str = Field(default="", description="an action's text from the papers: a view, a report, a comment")
     to: list[dict[str, str]] = []
     event_id: int
 
@@ -137,6 +139,59 @@ def _day(value: Any) -> date | None:
         return date.fromisoformat(str(value)[:10]) if value else None
     except ValueError:
         return None
+
+
+def _words(values: Any) -> str:
+    return ", ".join(str(v).replace("_", " ") for v in values or [])
+
+
+def action_substance(name: str, p: dict[str, Any]) -> tuple[str, str]:
+    """What an action decided (shown to every reader of the history) and the text it added to the
+    papers (withheld from a reader who may not read the allegation: conduct/access.py)."""
+    said: list[str] = []
+    papers = ""
+    if name == "triage":
+        said.append("subject member notified" if p.get("notify") else f"notice withheld: {p.get('reason', '')}")
+    elif name == "assess":
+        said.append(str(p.get("outcome", "")).replace("_", " "))
+        said += [f"grounds: {_words(p.get('grounds'))}"] if p.get("grounds") else []
+        said += [f"informal action: {_words(p.get('actions'))}"] if p.get("actions") else []
+        said.append(f"reasons: {p.get('reasons', '')}")
+    elif name == "consult_ip":
+        said.append(f"Independent Person {p.get('ip', '')}")
+        papers = f"view: {p.get('view', '')}"
+    elif name == "withdrawal_decision":
+        said.append(f"{'stop' if p.get('stop') else 'continue'}, Independent Person {p.get('ip', '')} consulted")
+        papers = f"view: {p.get('view', '')}" if p.get("view") else ""
+    elif name == "hearing_outcome":
+        said.append(str(p.get("finding", "")).replace("_", " "))
+        said += [f"sanctions: {_words(p.get('sanctions'))}"] if p.get("sanctions") else []
+        said.append(f"reasons: {p.get('reasons', '')}")
+    elif name == "informal_outcome":
+        said.append("resolved" if p.get("resolved") else "unresolved")
+        papers = str(p.get("text") or "")
+    elif name == "final_report":
+        said.append(f"finding: {str(p.get('finding', '')).replace('_', ' ')}")
+        papers = str(p.get("text") or "")
+    elif name == "comment":
+        said.append(f"{p.get('party', '')}" + (" declined to comment" if p.get("declined") else ""))
+        papers = str(p.get("text") or "")
+    elif name in ("draft_report", "request_info", "info_received", "withdraw"):
+        papers = str(p.get("text") or "")
+    elif name == "stop_clock":
+        said.append(f"{p.get('clock') or 'the running clock'}: {p.get('reason', '')}")
+    elif name == "schedule_hearing":
+        said.append(
+            f"{p.get('date', '')}, panel {', '.join(p.get('panel') or [])}, Independent Person {p.get('ip', '')}"
+        )
+    elif name == "adjourn_hearing":
+        said.append(f"to {p.get('date', '')}: {p.get('reason', '')}")
+    elif name == "appoint_investigator":
+        said.append(f"Investigating Officer {p.get('investigator', '')}")
+    return "; ".join(x for x in said if x), papers
+
+
+PAPERS_SHOWN = 300  # characters of a text from the papers in the table (--json has it whole)
 
 
 class _Fold:
@@ -231,8 +286,11 @@ class _Fold:
 
     def update_accepted(self, e: HistoryEvent, value: Any) -> None:
         request = e.workflow_execution_update_accepted_event_attributes.accepted_request
-        officer = _dict(value).get("officer")
-        self.actions[request.meta.update_id] = self.add(e, "action", request.input.name, officer=officer)
+        payload = _dict(value)
+        substance, papers = action_substance(request.input.name, payload)
+        self.actions[request.meta.update_id] = self.add(
+            e, "action", request.input.name, officer=payload.get("officer"), substance=substance, papers=papers
+        )
 
     def update_completed(self, e: HistoryEvent, value: Any) -> None:
         attrs = e.workflow_execution_update_completed_event_attributes
@@ -409,7 +467,8 @@ def _detail(e: HistoryEntry) -> str:
         return esc(
             ", ".join(f"{t['role'].replace('_', ' ')} {'withheld' if 'withheld' in t else t['to']}" for t in e.to)
         )
-    parts = [e.detail]
+    papers = e.papers if len(e.papers) <= PAPERS_SHOWN else e.papers[: PAPERS_SHOWN - 1] + "…"
+    parts = [e.detail, e.substance, papers]
     if e.kind == "clock" and e.due and e.name in ("started", "restarted", "reminded", "lapsed"):
         parts.append(f"due {e.due.isoformat()}")
     if e.kind == "action" and e.stage:

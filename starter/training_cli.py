@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from starter import output
+from starter import cli_values, output
 from starter.actions_cli import AsOfficer
 from starter.output import Exit, esc, fail, handled
 
@@ -93,7 +93,7 @@ def _session(**values: Any) -> TrainingSession:
 @handled
 def session_add(
     title: Annotated[str, typer.Option(help="what the session was called", show_default=False)],
-    day: Annotated[datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="when it was held, YYYY-MM-DD")],
+    day: Annotated[datetime, cli_values.day_option("--date", "when it was held, YYYY-MM-DD")],
     kind: Annotated[str, typer.Option(help="code-of-conduct, equalities or committee", show_default=False)],
     provider: Annotated[str, typer.Option(help="who ran it, e.g. LGA", show_default=False)] = "",
     committee: Annotated[

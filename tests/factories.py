@@ -27,7 +27,7 @@ from conduct.case import (
 from conduct.deadline import Deadline
 from conduct.intake import Complainant, ComplaintIntake, StartComplaint
 from conduct.letters import LetterContext, Recipient
-from conduct.roster import Contact, Council, GroupLeader, IndependentPerson, Member, Officer, Roster
+from conduct.roster import Committee, Contact, Council, GroupLeader, IndependentPerson, Member, Officer, Roster
 from conduct.vocabulary import (
     AssessmentOutcome,
     ClockName,
@@ -85,18 +85,27 @@ def _email(name: str, domain: str) -> str:
     return f"{name.lower().replace(' ', '.')}@{domain}"
 
 
-def _members(prefix: str, council: str, domain: str, people: list[tuple[str, str]]) -> list[Member]:
+def _members(
+    prefix: str, council: str, domain: str, people: list[tuple[str, str]], elected_on: date
+) -> list[Member]:
     return [
-        Member(id=f"{prefix}-{i:02d}", name=name, email=_email(name, domain), council=council, group=group)
+        Member(
+            id=f"{prefix}-{i:02d}", name=name, email=_email(name, domain), council=council, group=group,
+            elected_on=elected_on, committees=ADUR_COMMITTEES.get(f"{prefix}-{i:02d}", []),
+        )
         for i, (name, group) in enumerate(people, start=1)
-    ]
+    ]  # fmt: skip
+
+
+# Adur's committees and who sits on them (`conduct training check`); Worthing's are left to tests.
+ADUR_COMMITTEES = {"adc-01": ["Planning"], "adc-02": ["Planning", "Licensing"], "adc-05": ["Licensing"]}
 
 
 def roster() -> Roster:
     """A fresh roster (callers may mutate it)."""
-    worthing = _members("wbc", "worthing", "worthing.example", _WORTHING)
-    adur = _members("adc", "adur", "adur.example", _ADUR)
-    lancing = _members("lpc", "lancing-parish", "lancing-parish.example", _LANCING)
+    worthing = _members("wbc", "worthing", "worthing.example", _WORTHING, date(2024, 5, 2))
+    adur = _members("adc", "adur", "adur.example", _ADUR, date(2023, 5, 4))
+    lancing = _members("lpc", "lancing-parish", "lancing-parish.example", _LANCING, date(2023, 5, 4))
     co_optee = Member(
         id="adc-co-1",
         name="Ursula Finch",
@@ -124,6 +133,7 @@ def roster() -> Roster:
             code="ADC",
             nation=Nation.ENGLAND,
             committee_chair=Contact(name="Lorna Fairweather", email="lorna.fairweather@adur.example"),
+            vice_chair=Contact(name="Kenneth Ashdown", email="kenneth.ashdown@adur.example"),
         ),
         Council(
             id="lancing-parish",
@@ -178,6 +188,10 @@ def roster() -> Roster:
         group_leaders=leaders,
         independent_persons=independent_persons,
         officers=officers,
+        committees=[
+            Committee(name="Planning", council="adur", required_training=["code-of-conduct", "committee"]),
+            Committee(name="Licensing", council="adur", required_training=["code-of-conduct"]),
+        ],
     )
 
 

@@ -5,6 +5,7 @@ message, listing through visibility, history, and deadlines."""
 from __future__ import annotations
 
 import json
+import shlex
 import socket
 import sys
 import types
@@ -210,6 +211,8 @@ async def test_the_other_routes_commands(conduct: Conduct) -> None:
     await conduct.ok("adjourn-hearing", adjourned, "--date", later, "--reason", "Member unwell.", "--as", "dem")
     case = await conduct.json("show", adjourned)
     assert case["stage"] == "hearing_pending" and case["hearing"]["date"] == later
+    # "Allowed now" never lists what would be refused: the outcome only from the hearing day (issue 16)
+    assert "hearing-outcome" not in {x["action"] for x in case["allowed"]}
     refused = await conduct.run("hearing-outcome", adjourned, "--no-breach", "--text", "x", "--as", "dem")
     assert refused.exit_code == 3 and f"the hearing is on {later}" in refused.output
 
@@ -333,8 +336,111 @@ async def test_cases_are_listed_and_filtered_through_visibility(conduct: Conduct
     table = (await conduct.ok("cases", "--overdue")).stdout
     assert overdue in table and "overdue" in table
     # `conduct demo` (an existing command) opens a case the listing then shows.
-    demo = json.loads((await conduct.ok("demo")).stdout)["reference"]
+    demo = json.loads((await conduct.ok("demo", "--json")).stdout)["reference"]
     await conduct.eventually(lambda: refs("--council", "worthing"), has({demo, worthing}, {adur}), "the demo case")
+
+
+async def test_rough_edges_on_cases(conduct: Conduct) -> None:
+    """Issue 16's rough edges that need cases on a server (the others: tests/test_cli_rough_edges.py)."""
+    open_ref, closed_ref = await conduct.open_case(), await conduct.open_case()
+    # References in any case; vocabulary words as the output spells them.
+    await conduct.ok("triage", closed_ref.lower(), "--notify")
+    await conduct.ok("consult-ip", closed_ref, "--ip", "ip-1", "--text", "No action.")
+    await conduct.ok("assess", closed_ref, "--outcome", "no_action", "--ground", "not_as_member", "--text", "Private.")
+    assert (await conduct.json("show", f" {open_ref.lower()}"))["reference"] == open_ref
+    await conduct.eventually(
+        lambda: conduct.env.client.get_workflow_handle(workflow_id(closed_ref)).describe(),
+        lambda d: d.status.name == "COMPLETED",
+        "the closed case's workflow completes",
+    )
+
+    # `conduct history` shows what each step decided; the texts of the papers as the role allows.
+    steps = {e["name"]: e for e in (await conduct.json("history", closed_ref))["events"] if e["kind"] == "action"}
+    assert steps["triage"]["substance"] == "subject member notified"
+    assert steps["consult_ip"]["substance"] == "Independent Person ip-1"
+    assert steps["consult_ip"]["papers"] == "view: No action."
+    assert steps["assess"]["substance"] == "no action; grounds: not as member; reasons: Private."
+    theirs = {e["name"]: e for e in (await conduct.json("history", closed_ref, "--as", "dem"))["events"]}
+    assert "No action." not in json.dumps(theirs) and theirs["consult_ip"]["papers"].startswith("withheld")
+    assert theirs["assess"]["substance"] == steps["assess"]["substance"]
+
+    # `conduct cases`: the open cases; --closed, --all; --stage alone: every case at that stage.
+    async def refs(*flags: str) -> set[str]:
+        return {c["reference"] for c in await conduct.json("cases", *flags)}
+
+    both = {open_ref, closed_ref}
+    await conduct.eventually(lambda: refs(), lambda r: open_ref in r and closed_ref not in r, "open cases")
+    await conduct.eventually(lambda: refs("--closed"), lambda r: both & r == {closed_ref}, "--closed")
+    await conduct.eventually(lambda: refs("--all"), lambda r: both <= r, "--all")
+    await conduct.eventually(lambda: refs("--stage", "closed"), lambda r: both & r == {closed_ref}, "--stage closed")
+
+    # A link to a case that does not exist: one line, exit 4, and nothing sent; to a closed one: exit 3.
+    missing = await conduct.run("link", open_ref, "wbc-2026-9999")
+    assert missing.exit_code == 4 and missing.output.strip() == "error: no case WBC-2026-9999", missing.output
+    ended = await conduct.run("link", open_ref, closed_ref)
+    assert ended.exit_code == 3 and f"{closed_ref} is closed" in ended.output, ended.output
+    assert (await conduct.json("show", open_ref))["linked"] == []
+
+    # Filters: a council nobody has is named; a value cannot break out of the query.
+    for council in ("nowhere", "x\\"):
+        result = await conduct.run("cases", "--council", council)
+        assert result.exit_code == 2 and f"no such council: {council} (councils: worthing" in result.output
+        assert "malformed" not in result.output
+    for group in ("x\\", "O'Brien", "x' OR WorkflowType != 'y", 'say "x\\"'):
+        result = await conduct.run("cases", "--group", group, "--json", "--all")
+        assert result.exit_code == 0 and json.loads(result.stdout) == [], (group, result.output)
+
+
+async def test_evidence_is_listed_and_saved_under_its_original_name(conduct: Conduct, tmp_path: Path) -> None:
+    """Issue 16, "Reading a case": the evidence sat hash-named in the upload folder."""
+    uploads = conduct.settings.data_dir / "uploads"
+    uploads.mkdir(exist_ok=True)
+    stored = f"{uuid.uuid4().hex}.txt"
+    (uploads / stored).write_text("Minutes of the Planning Committee, 20 February 2026.\n")
+    (uploads / f"{stored}.json").write_text(json.dumps({"original_name": "../minutes.txt", "kind": "txt", "size": 53}))
+    ref = await conduct.open_case(evidence=[stored])
+    listed = await conduct.json("evidence", ref)
+    assert listed == [{"file": stored, "name": "../minutes.txt", "type": "plain text", "size": 53}]
+    await conduct.ok("evidence", ref.lower(), "--save", "1", "--to", str(tmp_path))
+    assert (tmp_path / "minutes.txt").read_text() == (uploads / stored).read_text()  # inside --to, never above it
+    again = await conduct.run("evidence", ref, "--save", "1", "--to", str(tmp_path))
+    assert again.exit_code == 2 and "already exists" in again.output
+    assert (await conduct.run("evidence", ref, "--save", "2", "--to", str(tmp_path))).exit_code == 2
+    refused = await conduct.run("evidence", ref, "--as", "dem")  # not referred to a hearing: no papers
+    assert refused.exit_code == 3 and "the evidence is withheld" in refused.output
+
+
+def readme_walk_through() -> list[str]:
+    """The commands of the README's "A complaint from form to decision notice", as written."""
+    text = (Path(__file__).parent.parent / "README.md").read_text()
+    section = text.split("## A complaint from form to decision notice", 1)[1]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    return [line.split("  #", 1)[0].strip() for line in block.splitlines() if line.strip() and not line.startswith("#")]
+
+
+async def test_the_readme_walk_through_runs_as_written_today(
+    conduct: Conduct, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16: the walk-through could not be finished on the day (the hearing's date was fixed
+    in the future, and its outcome is refused before that day)."""
+    ref = await conduct.open_case()
+    monkeypatch.chdir(tmp_path)  # where `echo ... > draft.txt` writes and `--file draft.txt` reads
+    ran = 0
+    for line in readme_walk_through():
+        line = line.replace("WBC-2026-0001", ref).replace("$(date +%F)", today().isoformat())
+        if line.startswith("export "):
+            continue  # CONDUCT_OFFICER=mo is the module's environment
+        if line.startswith("echo "):
+            words, target = line.removeprefix("echo ").rsplit(">", 1)
+            (tmp_path / target.strip()).write_text(shlex.split(words)[0] + "\n")
+            continue
+        args = shlex.split(line)
+        assert args[0] == "conduct", line
+        await conduct.ok(*args[1:])
+        ran += 1
+    assert ran >= 15
+    case = await conduct.json("show", ref)
+    assert (case["stage"], case["outcome"]) == ("closed", "breach")
 
 
 async def test_deadlines_across_bank_holidays(conduct: Conduct) -> None:

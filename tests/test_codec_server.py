@@ -594,7 +594,7 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dev]:
         codec = f"http://127.0.0.1:{codec_port}"
         assert f"Codec endpoint  {codec}" in seen and (data_dir / "codec.secret").exists()
         made = Dev(environ, f"http://127.0.0.1:{ui_port}", codec, f"127.0.0.1:{port}", "", "")
-        demo = made.conduct("demo")
+        demo = made.conduct("demo", "--json")
         assert demo.returncode == 0, demo.stderr
         made.reference = json.loads(demo.stdout)["reference"]
         described = subprocess.run(

@@ -211,13 +211,6 @@ def test_workflow_import_graph_reads_no_clock_no_randomness_and_does_no_io() -> 
     assert not offences, "workflow code must be deterministic:\n" + "\n".join(map(str, offences))
 
 
-def test_every_known_offence_is_still_there() -> None:
-    """Once fixed, an offence leaves KNOWN, so it cannot come back unnoticed."""
-    found = {_key(o) for o in offences_in(workflow_modules())}
-    fixed = sorted(set(KNOWN) - found)
-    assert not fixed, f"fixed, so remove from KNOWN: {fixed}"
-
-
 FIXTURE = '''
 """A module that a workflow might import, with every kind of offence."""
 import datetime as dt

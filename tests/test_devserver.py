@@ -209,7 +209,7 @@ def test_conduct_dev_runs_a_demo_case_and_stops_cleanly_on_ctrl_c(
     assert _processes_using(data_dir / "temporal.db"), "the dev server should be running"
 
     run = {"cwd": data_dir.parent, "env": _env(data_dir, port), "capture_output": True, "text": True, "timeout": 40}
-    demo = subprocess.run([CONDUCT, "demo"], **run)  # type: ignore[call-overload]
+    demo = subprocess.run([CONDUCT, "demo", "--json"], **run)  # type: ignore[call-overload]
     assert demo.returncode == 0, demo.stderr
     state = json.loads(demo.stdout)
     assert state["reference"].startswith("WBC-") and state["reference"].endswith("-0001")

@@ -201,3 +201,29 @@ async def test_browser_sees_the_error_summary(site: Site, page: object) -> None:
 
     await p.click(".error-summary a[href='#email']")  # type: ignore[attr-defined]
     assert p.url.endswith("#email")  # type: ignore[attr-defined]
+
+
+WIDER_THAN_THE_PAGE = """() => {
+  const page = document.documentElement.clientWidth;
+  return [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > page + 0.5)
+    .map(e => `${e.tagName.toLowerCase()}.${e.className} ${Math.round(e.getBoundingClientRect().width)} px`)
+    .slice(0, 5);
+}"""
+
+
+async def test_public_pages_fit_a_375_px_phone(site: Site, browser: object) -> None:
+    """Issue 16: at 375 px `/` and `/complain` scrolled sideways (the timescales table measured
+    424 px, the file input 427 px)."""
+    context = await browser.new_context(viewport={"width": 375, "height": 800})  # type: ignore[attr-defined]
+    try:
+        p = await context.new_page()
+        for path, name in (("/", "index"), ("/complain", "complain"), ("/decisions", "decisions")):
+            await p.goto(f"{site.base_url}{path}")
+            scroll, client = await p.evaluate(
+                "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            assert scroll <= client, (path, scroll, client, await p.evaluate(WIDER_THAN_THE_PAGE))
+            await _screenshot(p, f"web-375-{name}")
+    finally:
+        await context.close()

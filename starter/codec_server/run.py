@@ -3,6 +3,7 @@ token), and the audit log both write to (DATA_DIR/codec-audit.log, owner-only)."
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -50,6 +51,31 @@ def attach_audit_log(settings: Settings, also_stderr: bool = False) -> Path:
     return path
 
 
+URL_FILE = "codec.url"  # where the endpoint last started: `conduct codec-token` says to paste there
+_ANY_ADDRESS = ("", "0.0.0.0", "::")
+
+
+def record_url(settings: Settings, host: str, port: int) -> None:
+    """Note in DATA_DIR where the endpoint runs (a port other than CONDUCT_CODEC_PORT, e.g.
+    `conduct dev --codec-port`); a nicety: a data directory that cannot be written is no reason
+    not to serve."""
+    shown = "127.0.0.1" if host in _ANY_ADDRESS else f"[{host}]" if ":" in host else host
+    with contextlib.suppress(OSError):
+        (settings.data_dir / URL_FILE).write_text(f"http://{shown}:{port}\n", encoding="utf-8")
+
+
+def codec_url(settings: Settings) -> str:
+    """The endpoint's address: where it last started with this data directory, else
+    http://127.0.0.1:CONDUCT_CODEC_PORT."""
+    try:
+        recorded = (settings.data_dir / URL_FILE).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        recorded = ""
+    if recorded.startswith(("http://", "https://")) and len(recorded.split()) == 1:
+        return recorded
+    return f"http://127.0.0.1:{settings.codec_port}"
+
+
 def serve_command(host: str, port: int | None) -> None:
     """`conduct codec`: the endpoint on its own, for a Temporal UI that is not `conduct dev`'s."""
     settings = get_settings()
@@ -64,6 +90,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
     except CodecSetupError as error:
         raise SystemExit(f"conduct codec: {error}") from None
     path = attach_audit_log(settings, also_stderr=True)
+    record_url(settings, host, port)
     print(f"Codec endpoint  http://{host}:{port}  (sign in at /signin; audit log {path})", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", **UVICORN_OPTIONS)
 
@@ -99,9 +126,10 @@ def token_command(officer_id: str | None, hours: float) -> None:
     until = f"{expires_at:%Y-%m-%dT%H:%M:%SZ}"
     logging.getLogger(AUDIT_LOGGER).info("token issued officer=%s until=%s", loggable(officer.id), until)
     typer.echo(token)  # alone on stdout, so `$(conduct codec-token --as mo)` works
+    url = codec_url(settings)
     err().print(
         f"codec token for {esc(officer.name)} ({esc(officer.id)}), valid until {expires_at:%Y-%m-%d %H:%M} UTC. "
-        f"Temporal UI: paste it at http://127.0.0.1:{settings.codec_port}/signin. "
-        f"Temporal CLI: --codec-endpoint http://127.0.0.1:{settings.codec_port} --codec-auth 'Bearer TOKEN'.",
+        f"Temporal UI: paste it at {esc(url)}/signin. "
+        f"Temporal CLI: --codec-endpoint {esc(url)} --codec-auth 'Bearer TOKEN'.",
         soft_wrap=True,
     )
