@@ -85,9 +85,7 @@ def _email(name: str, domain: str) -> str:
     return f"{name.lower().replace(' ', '.')}@{domain}"
 
 
-def _members(
-    prefix: str, council: str, domain: str, people: list[tuple[str, str]], elected_on: date
-) -> list[Member]:
+def _members(prefix: str, council: str, domain: str, people: list[tuple[str, str]], elected_on: date) -> list[Member]:
     return [
         Member(
             id=f"{prefix}-{i:02d}", name=name, email=_email(name, domain), council=council, group=group,
