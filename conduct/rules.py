@@ -11,7 +11,6 @@ from datetime import date
 from typing import NamedTuple
 
 from pydantic import BaseModel
-from temporalio import workflow
 
 from conduct import actions as a
 from conduct.calendar import WorkingCalendar, london_date
@@ -286,10 +285,8 @@ def _role_refusal(case: CaseState, roster: Roster, action: str, officer_id: str)
 
 def allowed_now(case: CaseState, today: date | None = None) -> list[str]:
     """Actions whose stage and preconditions hold now, each with the roles that may take it.
-    `today` (London; in a workflow, default its own clock) hides what the date alone refuses:
-    a hearing's outcome before the hearing day."""
-    if today is None and workflow.in_workflow():  # the `status` query: the workflow's own time
-        today = london_date(workflow.now())
+    `today` (London; the workflow passes its own) hides what the date alone refuses: a
+    hearing's outcome before the hearing day."""
     out = []
     for name, rule in ACTIONS.items():
         if case.stage not in rule.stages or not _listed(case, name, today):

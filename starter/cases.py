@@ -74,6 +74,15 @@ def known_council(roster: Roster | None, council: str) -> None:
         fail(Exit.USAGE, f"no such council: {council} (councils: {', '.join(ids) or 'none on the roster'})")
 
 
+def _list_value(value: str, flag: str) -> str:
+    """A value for a keyword-list attribute (members, groups): Temporal's SQLite visibility (the
+    dev server's) matches those with SQLite full-text search, whose query syntax a double quote
+    breaks (the listing then fails, retried, for seconds)."""
+    if '"' in value:
+        fail(Exit.USAGE, f'{flag}: a value cannot contain a double quote (")')
+    return _quoted(value, flag)
+
+
 def _quoted(value: str, flag: str) -> str:
     """A visibility-query string literal holding `value` whatever it contains: each backslash and
     single quote escaped with a backslash, as the query language reads them; control characters
@@ -100,9 +109,9 @@ def visibility_query(
     if council:
         clauses.append(f"{search.COUNCIL.name} = {_quoted(council, '--council')}")
     if member:
-        clauses.append(f"{search.SUBJECT_MEMBERS.name} = {_quoted(member, '--member')}")
+        clauses.append(f"{search.SUBJECT_MEMBERS.name} = {_list_value(member, '--member')}")
     if group:
-        clauses.append(f"{search.GROUPS.name} = {_quoted(group, '--group')}")
+        clauses.append(f"{search.GROUPS.name} = {_list_value(group, '--group')}")
     if overdue:
         clauses.append(f"{search.OVERDUE.name} = true")
     return " AND ".join(clauses)

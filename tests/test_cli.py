@@ -386,9 +386,11 @@ async def test_rough_edges_on_cases(conduct: Conduct) -> None:
         result = await conduct.run("cases", "--council", council)
         assert result.exit_code == 2 and f"no such council: {council} (councils: worthing" in result.output
         assert "malformed" not in result.output
-    for group in ("x\\", "O'Brien", "x' OR WorkflowType != 'y", 'say "x\\"'):
+    for group in ("x\\", "O'Brien", "x' OR WorkflowType != 'y"):
         result = await conduct.run("cases", "--group", group, "--json", "--all")
         assert result.exit_code == 0 and json.loads(result.stdout) == [], (group, result.output)
+    quoted = await conduct.run("cases", "--group", 'say "x"')  # SQLite visibility's full-text search breaks on it
+    assert quoted.exit_code == 2 and "cannot contain a double quote" in quoted.output
 
 
 async def test_evidence_is_listed_and_saved_under_its_original_name(conduct: Conduct, tmp_path: Path) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 import os
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -145,6 +147,8 @@ def test_visibility_query_values_cannot_break_out_of_their_literal() -> None:
     assert "ComplaintSubjectMembers = 'o\\'brien\\' OR WorkflowType != \\''" in query
     with pytest.raises(CliError, match="control character"):
         visibility_query(group="x\n")
+    with pytest.raises(CliError, match="cannot contain a double quote"):
+        visibility_query(member='x"')
 
 
 # ----------------------------------------------------------------------------- unclear errors
@@ -234,10 +238,21 @@ def _refused(file: Path | str, *phrases: str) -> None:
 
 
 def test_a_device_is_refused_at_once(cli: Cli) -> None:
-    """`--file /dev/urandom` hung."""
+    """`--file /dev/urandom` hung (read to an end that never comes). Run as a separate process,
+    so that code that reads it whole fails this test by its timeout instead of hanging the suite."""
     if not Path("/dev/urandom").exists():
         pytest.skip("no /dev/urandom on this system")
     _refused("/dev/urandom", "/dev/urandom is not a regular file", "--file -")
+    environ = {**os.environ, **cli.environ}
+    try:
+        command = ["request-info", "WBC-2026-0001", "--file", "/dev/urandom"]
+        run = subprocess.run(
+            [sys.executable, "-c", "from starter.cli import main; main()", *command],
+            env=environ, capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        pytest.fail("conduct request-info --file /dev/urandom did not answer within 30 s")
+    assert run.returncode == 2 and "not a regular file" in run.stderr, (run.returncode, run.stderr)
 
 
 def test_a_fifo_is_refused_without_waiting_for_a_writer(cli: Cli, tmp_path: Path) -> None:

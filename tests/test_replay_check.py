@@ -90,7 +90,7 @@ def test_replay_check_against_a_live_conduct_dev(
     _process, lines, data_dir, port, _web_port = conduct_dev
     _wait_for_line(lines, "Running", timeout=30)
     run = {"cwd": data_dir.parent, "env": _env(data_dir, port), "capture_output": True, "text": True, "timeout": 60}
-    demo = subprocess.run([CONDUCT, "demo"], **run)  # type: ignore[call-overload]
+    demo = subprocess.run([CONDUCT, "demo", "--json"], **run)  # type: ignore[call-overload]
     assert demo.returncode == 0, demo.stderr
     reference = json.loads(demo.stdout)["reference"]
     deadline = time.monotonic() + 15

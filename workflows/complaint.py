@@ -535,7 +535,7 @@ class ComplaintWorkflow(HandledActions, Desk):
     @workflow.query
     def status(self) -> CaseState:
         view = self.state.model_copy()
-        view.allowed = rules.allowed_now(self.state)
+        view.allowed = rules.allowed_now(self.state, self._today())
         return view
 
     # Actions `run` waits for, in the order of the procedure.
