@@ -116,7 +116,7 @@ def case_sync(state: CaseState, revision: int) -> CaseSync:
         received_at=state.received_at,
         closed_at=state.closed_at,
         updated_at=updated_at(state),
-        overdue=any(c.state is ClockState.LAPSED for c in state.clocks.values()),
+        overdue=state.overdue,
         subject_members=list(state.subject_members),
         subject_groups=dict(state.subject_groups),
         complainant=ComplainantSync(

@@ -12,8 +12,8 @@ they have it, as in samples-python `message_passing/safe_message_handlers`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Generic, TypeVar, cast
@@ -133,16 +133,10 @@ class Desk:
 
     async def _submit(self, action: Action, payload: a.OfficerAction) -> a.ActionResult:
         """Hand an action to `run` and answer once it has been carried out."""
-        moving = action in a.MOVING
-        if moving:  # before the first await: a later update's validator sees it
-            self._in_flight = action
-        try:
+        with self._flight(action):
             pending = _Pending(action, payload)
             self._inbox.append(pending)
             await workflow.wait_condition(lambda: pending.answered)
-        finally:
-            if moving:
-                self._in_flight = None
         if pending.result is None:
             raise ApplicationError(pending.refused or "not done", type="Refused", non_retryable=True)
         return pending.result
@@ -152,10 +146,7 @@ class Desk:
     ) -> a.ActionResult:
         """Carry out an action in its handler, with the lock held and the case checked again
         (another step may have moved it while this one waited its turn)."""
-        moving = action in a.MOVING
-        if moving:
-            self._in_flight = action
-        try:
+        with self._flight(action):
             async with self._lock:
                 reason = self._refusal(action, payload, None)
                 if reason:
@@ -164,10 +155,20 @@ class Desk:
                 await self._checkpoint()
             if action is Action.WITHDRAWAL_DECISION and self._withdrawn:  # R13: answered once closed
                 await workflow.wait_condition(lambda: self.state.stage is Stage.CLOSED)
+        return done if isinstance(done, a.ActionResult) else self._result(done)
+
+    @contextmanager
+    def _flight(self, action: Action) -> Iterator[None]:
+        """While a procedure-moving action is carried out, the validators refuse another. Entered
+        before the handler's first await, so a later update's validator already sees it."""
+        moving = action in a.MOVING
+        if moving:
+            self._in_flight = action
+        try:
+            yield
         finally:
             if moving:
                 self._in_flight = None
-        return done if isinstance(done, a.ActionResult) else self._result(done)
 
     async def _next(self, action: Action) -> _Pending:
         """Wait for the officer action `run` needs next (withdrawal may end the wait); any other
