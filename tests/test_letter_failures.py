@@ -38,9 +38,10 @@ from conduct.letters import LetterReceipt, LetterRequest, LetterTemplate
 from conduct.register import NotificationRow
 from conduct.settings import PROJECT_ROOT, Settings
 from conduct.vocabulary import RecipientRole
-from starter.client import DATA_CONVERTER, data_converter, register_search_attributes
+from starter.client import DATA_CONVERTER, data_converter
 from tests import factories
 from tests.conftest import TEST_SERVER
+from tests.encrypted import encrypted_env
 from tests.harness import CaseDriver
 from tests.steps import MO, RECEIVED
 from tests.test_mail_backends import FakeSendGrid, sendgrid_errors
@@ -315,12 +316,8 @@ async def test_a_failed_letter_leaves_no_complainant_data_in_clear_in_history(tm
     intake = factories.intake()
     email = str(intake.complainant.email)
     settings = settings_for(tmp_path, encryption_keys=new_key_spec("key-2026"), task_queue="conduct-failures")
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=data_converter(settings), test_server_existing_path=TEST_SERVER
-    )
-    await register_search_attributes(env.client)
-    backend = EchoingProvider(settings.resolved_outbox_dir, email)
-    try:
+    async with encrypted_env(settings) as env:
+        backend = EchoingProvider(settings.resolved_outbox_dir, email)
         async with build_worker(env.client, settings, LetterActivities(settings, backend=backend), fail_fast=True):
             driver = CaseDriver(env, settings)
             await driver.travel_to_day(RECEIVED)
@@ -341,5 +338,3 @@ async def test_a_failed_letter_leaves_no_complainant_data_in_clear_in_history(tm
         assert "Encoded failure" in blob and PERMANENT in blob  # the type stays readable, the text does not
         for secret in (intake.complainant.name, email, "recipient address rejected"):
             assert secret not in blob, secret
-    finally:
-        await env.shutdown()

