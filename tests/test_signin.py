@@ -158,7 +158,8 @@ def test_a_denied_code_is_refused(tmp_path: Path, provider: OidcProvider) -> Non
 
 def test_an_expired_token_is_refused_and_the_refresh_token_renews_it(tmp_path: Path, provider_key: dict) -> None:
     try:
-        short = running([provider_key], access_ttl=1)
+        # 3 s: `exp` is in whole seconds, so a 1 s token can be expired the moment it is issued.
+        short = running([provider_key], access_ttl=3)
         provider = short.__enter__()
     except Unavailable as why:
         pytest.skip(f"no local OpenID provider: {why}")
@@ -167,7 +168,7 @@ def test_an_expired_token_is_refused_and_the_refresh_token_renews_it(tmp_path: P
         device_login(trusted, roster(), MO_EMAIL)
         first = cache.load(provider.issuer)
         assert first is not None
-        time.sleep(2.1)
+        time.sleep(4.1)
         with pytest.raises(SignInRefused, match="expired") as expired:
             trusted.verifier().verify(first.access_token)
         assert expired.value.expired
