@@ -1,4 +1,5 @@
-# The conduct image: the worker (default command) and the web app (`conduct web`).
+# The conduct image: the worker (default command), the web app (`conduct web`), the officers' API
+# (`conduct api`) and the codec endpoint (`conduct codec`).
 # Built by docker-compose.yml; on its own:  docker build -t conduct .
 FROM python:3.11-slim AS build
 
@@ -25,9 +26,9 @@ ENV PYTHONUNBUFFERED=1 \
 
 RUN groupadd --system --gid 10001 conduct \
     && useradd --system --uid 10001 --gid conduct --home-dir /app --no-create-home --shell /usr/sbin/nologin conduct \
-    && mkdir -p /app /var/lib/conduct \
-    && chown conduct:conduct /var/lib/conduct \
-    && chmod 0700 /var/lib/conduct
+    && mkdir -p /app /var/lib/conduct /var/lib/conduct-web \
+    && chown conduct:conduct /var/lib/conduct /var/lib/conduct-web \
+    && chmod 0700 /var/lib/conduct /var/lib/conduct-web
 
 COPY --from=build /opt/venv /opt/venv
 # The letters (templates/letters/): outside the Python packages, so they are copied, and
@@ -36,6 +37,8 @@ COPY templates /app/templates
 
 WORKDIR /app
 USER conduct
+# /var/lib/conduct-web: where docker-compose.yml mounts the web app's data (its evidence) into the
+# worker and the API; made here so that a volume first mounted there is the conduct user's.
 VOLUME ["/var/lib/conduct"]
-EXPOSE 8000
+EXPOSE 8000 8081 8082
 CMD ["conduct", "worker"]

@@ -13,8 +13,11 @@ from temporalio.worker import Worker, WorkerDeploymentConfig
 
 from activities.deadlines import compute_deadline
 from activities.group_reports import GroupReportActivities
+from activities.lead import LeadActivities
 from activities.notifications import LetterActivities
 from activities.reports import ReportActivities
+from activities.retention import RetentionActivities
+from activities.sanctions import SanctionActivities
 from conduct import attestation, attestation_keys
 from conduct.metrics import LetterMetrics, worker_runtime
 from conduct.settings import PROJECT_ROOT, Settings, get_settings
@@ -22,8 +25,10 @@ from starter.client import connect
 from workflows.complaint import ComplaintWorkflow
 from workflows.group_report import GroupReportWorkflow
 from workflows.reporting import ReportingWorkflow
+from workflows.retention import RetentionWorkflow
+from workflows.sanction import SanctionFollowUpWorkflow
 
-WORKFLOWS = [ComplaintWorkflow, ReportingWorkflow, GroupReportWorkflow]
+WORKFLOWS = [ComplaintWorkflow, ReportingWorkflow, GroupReportWorkflow, RetentionWorkflow, SanctionFollowUpWorkflow]
 
 
 def build_id(settings: Settings) -> str:
@@ -83,6 +88,9 @@ def build_worker(
             letters.allocate_reference,
             *ReportActivities(letters).activities(),
             *GroupReportActivities(letters).activities(),
+            *RetentionActivities(letters).activities(),
+            *SanctionActivities(letters).activities(),
+            *LeadActivities(client).activities(),  # R14: a lead tells its followers
         ],
         workflow_failure_exception_types=[Exception] if fail_fast else [],
         max_concurrent_workflow_tasks=settings.worker_workflow_tasks,

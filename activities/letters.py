@@ -66,6 +66,16 @@ CLOCK_WORDS: dict[ClockName, tuple[str, str, str]] = {
         "send the written decision notice, with reasons, to all parties",
         "the Hearings appendix: within 14 days of the date of the hearing",
     ),
+    ClockName.CONFIDENTIALITY: (
+        "complainant's chance to withdraw after confidentiality was refused",
+        "nothing: when it ends, the complainant's identity may be shared and any notice held is sent",
+        "R18: the complainant may withdraw within 10 working days of the refusal",
+    ),
+    ClockName.SUBJECT_RESPONSE: (
+        "subject member's written response before the hearing",
+        "send the Monitoring Officer a written response to the report (facts agreed and disputed) and any evidence",
+        "the Hearings appendix, pre-hearing process: the subject member's response to the report",
+    ),
 }
 
 
@@ -75,6 +85,7 @@ DECISION_WORDS: dict[AssessmentOutcome, str] = {
     AssessmentOutcome.INFORMAL: "resolve the complaint informally",
     AssessmentOutcome.INVESTIGATE: "refer the complaint for investigation",
     AssessmentOutcome.REFER: "refer the complaint to the county association of local councils",
+    AssessmentOutcome.POLICE: "refer the matter to the police as a possible criminal offence",
 }
 
 
@@ -152,6 +163,11 @@ COUNCILLOR_ROLES = frozenset(
 def salutation(recipient: Recipient) -> str:
     """The name after "Dear": councillors are addressed as such."""
     return councillor(recipient.name) if recipient.role in COUNCILLOR_ROLES else recipient.name.strip()
+
+
+def signatory(letter: LetterContext) -> str:
+    """Who signs: the Monitoring Officer, or the deputy acting for a conflicted MO (R16)."""
+    return letter.signed_by.strip() or "Monitoring Officer"
 
 
 def signing_council(letter: LetterContext) -> str:
@@ -264,6 +280,7 @@ def letter_environment(templates_dir: Path) -> Environment:
         salutation=salutation,
         clock_words=clock_words,
         signing_council=signing_council,
+        signatory=signatory,
         informal_resolved=informal_resolved,
         outcome_items=outcome_items,
         group_leader_told=group_leader_told,

@@ -47,6 +47,14 @@ KEY_HEADER = "X-Conduct-Idempotency-Key"
 REFERENCE_HEADER = "X-Conduct-Reference"
 
 
+class MailAttachment(BaseModel):
+    """A file sent with a letter (a report's statements and documents)."""
+
+    name: str
+    content_type: str
+    data: bytes
+
+
 class OutgoingMail(BaseModel):
     key: str
     to: str
@@ -59,6 +67,7 @@ class OutgoingMail(BaseModel):
     attachment_text: str | None = None
     attachment_name: str = ATTACHMENT_NAME
     attachment_type: str = "text/plain"
+    attachments: list[MailAttachment] = []
 
 
 @runtime_checkable
@@ -169,6 +178,9 @@ def build_message(mail: OutgoingMail) -> EmailMessage:
         if maintype != "text" or not subtype:
             raise ValueError(f"text attachments only, not {mail.attachment_type!r}")
         message.add_attachment(mail.attachment_text, subtype=subtype, charset="utf-8", filename=mail.attachment_name)
+    for extra in mail.attachments:
+        maintype, _, subtype = extra.content_type.partition("/")
+        message.add_attachment(extra.data, maintype=maintype, subtype=subtype, filename=_header(extra.name))
     return message
 
 
@@ -295,9 +307,9 @@ _TEMPORARY_HTTP = frozenset({408, 429})
 
 class SendGridBackend:
     """One SendGrid v3 `POST /v3/mail/send` per message, through the official `sendgrid` package:
-    one personalization (the recipient), text and HTML content, the decision notice as an
-    attachment, and the idempotency key and reference as custom_args (they come back on every
-    event webhook) and as headers."""
+    one personalization (the recipient), text and HTML content, the decision notice (or a report)
+    and a report's documents as attachments, and the idempotency key and reference as custom_args
+    (they come back on every event webhook) and as headers."""
 
     def __init__(
         self, api_key: str, host: str = "https://api.sendgrid.com", sender: str = "", *, timeout: float = 30.0
@@ -346,6 +358,15 @@ class SendGridBackend:
                     FileContent(encoded),
                     FileName(message.attachment_name),
                     FileType(message.attachment_type),
+                    Disposition("attachment"),
+                )
+            )
+        for extra in message.attachments:
+            mail.add_attachment(
+                Attachment(
+                    FileContent(base64.b64encode(extra.data).decode("ascii")),
+                    FileName(_header(extra.name)),
+                    FileType(extra.content_type),
                     Disposition("attachment"),
                 )
             )

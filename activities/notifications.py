@@ -49,6 +49,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.letters import LetterTemplateError, render_letter
 from activities.mail import (
+    ATTACHMENT_NAME,
     MailBackend,
     MailPermanentError,
     OutgoingMail,
@@ -57,8 +58,11 @@ from activities.mail import (
     reason,
     redact,
 )
+from activities.print_letters import queue_letter
+from activities.report_documents import letter_documents
 from conduct import register
 from conduct.case import CaseState
+from conduct.document_store import DocumentError
 from conduct.letters import LetterBatch, LetterReceipt, LetterRequest
 from conduct.projection import CaseSync
 from conduct.register import PublishNotice, ReferenceRequest
@@ -145,6 +149,10 @@ class LetterActivities:
         except (TemplateError, LetterTemplateError) as err:
             raise permanent(request, "the template does not render", err) from None
         try:
+            attachments = letter_documents(self.settings, request)
+        except DocumentError as err:
+            raise permanent(request, "a document cannot be attached", err) from None
+        try:
             check_address(str(request.recipient.email), whose)
             return OutgoingMail(
                 key=request.key,
@@ -156,15 +164,32 @@ class LetterActivities:
                 sender=self.settings.mail_from,
                 reference=request.reference,
                 attachment_text=request.attachment_text,
+                attachment_name=request.attachment_name or ATTACHMENT_NAME,
+                attachments=attachments,
             )
         except MailPermanentError as err:
             raise permanent(request, "address refused", err) from None
+
+    def _print(self, request: LetterRequest) -> LetterReceipt:
+        """A party without e-mail: the letter goes to the print queue as a PDF (activities/print_letters.py)."""
+        try:
+            rendered = render_letter(request, self.templates_dir)
+        except (TemplateError, LetterTemplateError) as err:
+            raise permanent(request, "the template does not render", err) from None
+        if not request.recipient.address.strip():
+            raise permanent(request, "address refused", MailPermanentError("no e-mail and no postal address"))
+        try:
+            return queue_letter(self.settings, self.engine, request, rendered)
+        except DocumentError as err:
+            raise permanent(request, "the letter cannot be kept for printing", err) from None
 
     def _send(self, request: LetterRequest) -> LetterReceipt:
         previous = register.get_notification(self.engine, request.key)
         if previous is not None:
             activity.logger.info("letter %s already sent; not sending again", request.key)
             return previous
+        if request.recipient.by_post:
+            return self._print(request)
         mail = self._mail(request)
         receipt = LetterReceipt(
             key=request.key,
@@ -206,7 +231,8 @@ class LetterActivities:
 
     def _publish(self, request: PublishNotice) -> None:
         with Session(self.engine) as session:
-            register.publish_notice(session, request.reference, request.council, request.text, request.at)
+            notice = request if request.version else None  # version 0: published at issue-notice, before drafts
+            register.publish_notice(session, request.reference, request.council, request.text, request.at, notice)
 
     def _allocate(self, request: ReferenceRequest) -> str:
         with Session(self.engine) as session:

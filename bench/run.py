@@ -543,7 +543,15 @@ async def measure_history(system: System) -> dict[str, Any]:
     steps: list[tuple[str, Any]] = [
         ("triage", a.Triage(officer="mo", notify=True)),
         ("consult_ip", a.ConsultIndependentPerson(officer="mo", ip="ip-1", view="Merits a look.")),
-        ("assess", a.Assess(officer="mo", outcome=AssessmentOutcome.INVESTIGATE, reasons="Serious.")),
+        (
+            "assess",
+            a.Assess(
+                officer="mo",
+                outcome=AssessmentOutcome.INVESTIGATE,
+                reasons="Serious.",
+                tests={"public_interest": True, "public_interest_reason": "x"},
+            ),
+        ),
         ("appoint_investigator", a.AppointInvestigator(officer="mo", investigator="io-1")),
         ("draft_report", a.DraftReport(officer="io-1", text="Draft findings.")),
         ("comment", a.RecordComment(officer="mo", party=Party.COMPLAINANT, text="Agree.")),
@@ -556,13 +564,17 @@ async def measure_history(system: System) -> dict[str, Any]:
         (
             "hearing_outcome",
             a.RecordHearingOutcome(
+                attended=True,
                 officer="dem",
                 finding=Finding.BREACH,
                 sanctions=[Sanction.FORMAL_LETTER, Sanction.COMMITTEE_REMOVAL],
                 reasons="On the balance of probabilities the member breached paragraph 1.",
+                breached=["respect"],
+                ip_view="The Independent Person considered it a breach.",
             ),
         ),
         ("issue_notice", a.IssueNotice(officer="mo")),
+        ("publish", a.Publish(officer="mo")),
     ]
     t0 = time.perf_counter()
     reference = opened.workflow_id.removeprefix("complaint-")

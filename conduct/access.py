@@ -6,9 +6,9 @@ roster the case holds); this module judges the person before anything is sent or
 pure, a function of the roster officer, the case state and the roster, with no I/O, so that
 today's CLI and the officers' API to come ask the same questions and get the same answers.
 
-Conflicts (R16): the case state has no conflicts yet (issue 14 adds `conduct conflict`); this
-module reads `state.conflicts` when it is there (a list of officer ids, or of records with an
-`officer` field) and `state.deputy_acting` (the deputy asked to act for the MO).
+Conflicts (R16): `conduct conflict` records them on the case (conduct/record.py); this module reads
+`state.conflicts` (records with an `officer` field; plain ids are read too) and `state.deputy_acting`
+(the deputy acts for a conflicted MO). The workflow's rules ask `stood_down` too.
 """
 
 from __future__ import annotations
@@ -175,7 +175,9 @@ def read_access(officer: Officer, state: CaseState) -> ReadAccess:
         return access
     if access.standing is Standing.HEARINGS:
         referred = referred_to_hearing(state)
-        if state.intake.confidential:
+        from conduct.confidentiality import identity_confidential  # R18: kept until decided; refused, after the window
+
+        if identity_confidential(state):
             access.withheld.append(Withheld(field=IDENTITY, reason=CONFIDENTIAL))
         elif not referred:
             access.withheld.append(Withheld(field=IDENTITY, reason=UNTIL_HEARING))
@@ -214,10 +216,14 @@ def redact(state: CaseState, access: ReadAccess) -> CaseState:
         ]
     if access.withholds(ALLEGATION):
         intake_update.update(description="", provisions=[], conduct_dates=[], evidence=[])
-        update.update(draft_report=None, final_report=None, comments=[], information_requests=[])
+        update.update(draft_report=None, final_report=None, comments=[], information_requests=[], further_breaches=[])
         update["consultations"] = [c.model_copy(update={"view": ""}) for c in state.consultations]
         if state.withdrawal is not None:
             update["withdrawal"] = state.withdrawal.model_copy(update={"text": ""})
+        # Notes, one-off letters and conflicts' reasons may name people: officer text, as above.
+        update["notes"] = [n.model_copy(update={"text": "", "delay_reason": ""}) for n in state.notes]
+        update["correspondence"] = [c.model_copy(update={"text": ""}) for c in state.correspondence]
+        update["conflicts"] = [c.model_copy(update={"reason": ""}) for c in state.conflicts]
     update["intake"] = intake.model_copy(update=intake_update)
     return state.model_copy(update=update)
 
@@ -238,6 +244,8 @@ REPORTS: dict[str, tuple[frozenset[Role] | None, str]] = {
     "report patterns": (MO, "it lists complainants"),
     "export decisions": (None, "published decision notices are public"),
     "schedules apply": (MO, "it sets when the reports go out"),
+    "retention": (MO, "it lists the cases whose personal data is due to be removed"),
+    "subject-access": (MO, "it exports everything held about one person"),
 }
 
 

@@ -9,9 +9,11 @@ from conduct.procedure import RESPONSIBLE_ROLE
 from conduct.roster import Contact, Roster
 from conduct.vocabulary import ClockName, CouncilKind, RecipientRole, Role
 
-# Who must not learn a complainant's identity when confidentiality was granted.
+# Who must not learn a confidential complainant's identity (R18, DESIGN "Who sees what"; while it
+# is kept: conduct.confidentiality.identity_confidential).
 IDENTITY_HIDDEN_FROM = frozenset(
     {
+        RecipientRole.DEMOCRATIC_SERVICES,
         RecipientRole.SUBJECT_MEMBER,
         RecipientRole.GROUP_LEADER,
         RecipientRole.COMMITTEE_CHAIR,
@@ -25,7 +27,15 @@ IDENTITY_HIDDEN_FROM = frozenset(
 def _to(person: BaseModel | None, role: RecipientRole, id: str = "") -> list[Recipient]:
     if person is None:
         return []
-    return [Recipient(name=person.name, email=person.email, role=role, id=id or getattr(person, "id", ""))]  # type: ignore[attr-defined]
+    return [
+        Recipient(
+            name=person.name,  # type: ignore[attr-defined]
+            email=person.email,  # type: ignore[attr-defined]
+            role=role,
+            id=id or getattr(person, "id", ""),
+            address=getattr(person, "address", "") or "",  # letters by post where there is no e-mail
+        )
+    ]
 
 
 class Addressees:
@@ -33,10 +43,14 @@ class Addressees:
         self.roster, self.case = roster, case
 
     def complainant(self) -> list[Recipient]:
-        """Nobody, for an anonymous complaint without an address."""
+        """Nobody, for an anonymous complaint without an address; by post (conduct.postal) for a
+        complainant who gave only a postal address."""
         c = self.case.intake.complainant
         if not c.email:
-            return []
+            if not c.address.strip():
+                return []
+            return [Recipient(name=c.name or "Complainant", email="", role=RecipientRole.COMPLAINANT,
+                              id="complainant", address=c.address)]  # fmt: skip
         contact = Contact(name=c.name or "Complainant", email=c.email)
         return _to(contact, RecipientRole.COMPLAINANT, "complainant")
 
@@ -56,7 +70,12 @@ class Addressees:
         return out
 
     def officers(self, role: Role) -> list[Recipient]:
-        return [r for o in self.roster.officers_with(role) for r in _to(o, RecipientRole(role.value))]
+        """R16: never an officer conflicted on the case; the deputy in the place of a conflicted MO."""
+        conflicted = {c.officer for c in self.case.conflicts}
+        if role is Role.MONITORING_OFFICER and self.case.deputy_acting:
+            role = Role.DEPUTY_MONITORING_OFFICER
+        free = [o for o in self.roster.officers_with(role) if o.id not in conflicted]
+        return [r for o in free for r in _to(o, RecipientRole(role.value))]
 
     def escalation(self, clock: ClockName) -> list[Recipient]:
         """A lapsed clock goes to the MO and deputy, and the IO for the investigation target."""
@@ -65,6 +84,8 @@ class Addressees:
 
     def investigator(self) -> list[Recipient]:
         officer = self.roster.officer(self.case.investigator) if self.case.investigator else None
+        if officer is not None and any(c.officer == officer.id for c in self.case.conflicts):
+            return []  # R16: a conflicted IO takes no part in the case
         return _to(officer, RecipientRole.INVESTIGATING_OFFICER)
 
     def responsible(self, clock: ClockName) -> list[Recipient]:

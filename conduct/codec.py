@@ -14,15 +14,24 @@ reads (`REFUSED_ENCODING`), so the SDK turns it down where it would turn down an
 input: an update is rejected before it enters history, a signal is dropped, a query fails, and a
 workflow started that way fails at once. The SDK's own plaintext (patch markers) never reaches a
 codec. The codec endpoint for the UI shows payloads in clear as they are (no policy).
+
+Per-case data keys (conduct.case_keys): given a key store, a complaint's payloads are encrypted
+with that case's own data key, found from the serialization context's workflow id, and carry
+`data-key-id: <reference>` beside `encryption-key-id` (the ring key that wraps the data key), so
+decoding needs no context: the metadata names the case. Payloads without `data-key-id` (written
+before per-case keys, or of other workflows such as the reports) are read with the ring as before.
+A shredded case's payloads raise CaseShredded. A key the process holds costs a dictionary lookup;
+a miss is one query, run in a thread so the event loop does not wait on the register.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import os
 from collections.abc import Iterable, Sequence
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
@@ -37,8 +46,12 @@ from temporalio.converter import (
 )
 from temporalio.exceptions import ApplicationError
 
+if TYPE_CHECKING:
+    from conduct.case_keys import KeyStore
+
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
+DATA_KEY_ID = "data-key-id"
 REFUSED_ENCODING = b"refused/plaintext-payload-on-an-encrypted-case"
 COMPLAINT_PREFIX = "complaint-"
 
@@ -138,9 +151,11 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         plaintext: PlaintextPolicy | None = None,
         *,
         workflow_id: str | None = None,
+        case_keys: KeyStore | None = None,
     ) -> None:
         """`plaintext`: the servers pass their policy (refuse payloads in clear); the default,
-        None, lets them through (the codec endpoint, which shows old histories as they are)."""
+        None, lets them through (the codec endpoint, which shows old histories as they are).
+        `case_keys`: encrypt each complaint's payloads under its own data key (None: the ring only)."""
         if not keys:
             raise KeyError_("no encryption key configured")
         self._keys = keys
@@ -149,10 +164,11 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         self._plaintext = plaintext or PlaintextPolicy(refuse=False)
         self._workflow_id = workflow_id
         self._plaintext_allowed = self._plaintext.allows(workflow_id)
+        self._case_keys = case_keys
 
     def with_context(self, context: SerializationContext) -> Self:
         """A copy that knows the workflow whose payloads it decodes (the SDK calls this per operation)."""
-        if not self._plaintext.refuse:
+        if not self._plaintext.refuse and self._case_keys is None:
             return self
         workflow_id = _workflow_of(context)
         if workflow_id == self._workflow_id:
@@ -163,21 +179,47 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         copy._plaintext_allowed = self._plaintext.allows(workflow_id)
         return copy
 
+    @property
+    def case(self) -> str | None:
+        """The case whose payloads this copy encodes under its data key (None: the ring's key)."""
+        if self._case_keys is None or not self._workflow_id or not self._workflow_id.startswith(COMPLAINT_PREFIX):
+            return None
+        return self._workflow_id.removeprefix(COMPLAINT_PREFIX)
+
+    async def _case_cipher(self, reference: str, create: bool) -> AESGCM:
+        assert self._case_keys is not None
+        found = self._case_keys.cached(reference)
+        if found is not None:
+            return found
+        return await asyncio.to_thread(self._case_keys.cipher, reference, create=create)
+
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        metadata = {"encoding": ENCODING, KEY_ID: self._active.encode()}
         cipher = self._ciphers[self._active]
+        reference = self.case
+        if reference is not None and payloads:
+            cipher = await self._case_cipher(reference, create=True)
+            metadata[DATA_KEY_ID] = reference.encode()
         out = []
         for payload in payloads:
             nonce = os.urandom(12)
-            out.append(
-                Payload(
-                    metadata={"encoding": ENCODING, KEY_ID: self._active.encode()},
-                    data=nonce + cipher.encrypt(nonce, payload.SerializeToString(), None),
-                )
-            )
+            sealed = cipher.encrypt(nonce, payload.SerializeToString(), None)
+            out.append(Payload(metadata=metadata, data=nonce + sealed))
         return out
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
-        return [self._decode_one(p) for p in payloads]
+        out = []
+        for payload in payloads:
+            reference = payload.metadata.get(DATA_KEY_ID, b"").decode()
+            if reference and payload.metadata.get("encoding") == ENCODING:
+                if self._case_keys is None:
+                    raise KeyError_(f"payload was encrypted with the data key of {reference}; no key store here")
+                cipher = await self._case_cipher(reference, create=False)
+                data = payload.data
+                out.append(Payload.FromString(cipher.decrypt(data[:12], data[12:], None)))
+            else:
+                out.append(self._decode_one(payload))
+        return out
 
     def _decode_one(self, payload: Payload) -> Payload:
         if payload.metadata.get("encoding") != ENCODING:

@@ -8,7 +8,7 @@
 - Complaints: those received in the period (London dates) about a member of the group as it
   stood on receipt, counted once per group, and only once the subject member has been notified
   (a complaint whose notice was withheld is not shown to the group: DESIGN "who sees what"). The
-  register's triage decision says which. Each counts in the column of the furthest point it
+  register's `subject_notified` says which. Each counts in the column of the furthest point it
   reached (conduct/report_levels.py); a complaint recorded as referred to an ombudsman or
   regulator reached `external`.
 """
@@ -109,13 +109,12 @@ def group_figures(bind: Bind, request: FiguresRequest, roster: Roster | None = N
     cases = _with_session(bind, lambda s: reports.load_cases(s, request.period_from, request.period_to, council.id))
     mine = [c for c in cases if request.group in {c.subject_groups.get(m) for m in c.subject_members}]
     references = [c.reference for c in mine]
-    notified = notified_references(bind, references)
     referred = referred_references(bind, references, request.period_to)
 
     levels = levels_for(council)
     by_source: dict[str, Counter[LevelPoint]] = defaultdict(Counter)
     for case in mine:
-        if case.reference not in notified:
+        if not case.subject_notified:  # the register's R1 flag (conduct/reports.py CaseRecord)
             continue
         by_source[reports.SOURCE_OF[case.complainant_type]][furthest_point(case, case.reference in referred)] += 1
     rows = []

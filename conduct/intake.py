@@ -11,6 +11,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from conduct.channels import Channel
+from conduct.documents import DocumentRef
 from conduct.procedure import ProcedureSettings
 from conduct.roster import Roster
 from conduct.vocabulary import ComplainantType, Provision
@@ -43,6 +45,10 @@ class ComplaintIntake(_Lenient):
     confidential: bool = False
     confidentiality_reason: str = Field(default="", description="given whenever `confidential` (checked on entry)")
     evidence: list[str] = Field(default=[], description="stored file names of uploaded evidence")
+    channel: Channel = Field(default=Channel.ONLINE, description="how it arrived (conduct receive: post, e-mail…)")
+    original: DocumentRef | None = Field(
+        default=None, description="the letter or e-mail it came in (conduct receive --original), sealed on disk"
+    )
 
 
 class StartComplaint(_Lenient):

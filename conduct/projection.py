@@ -31,7 +31,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from conduct.case import CaseState
+from conduct.case import CaseState, Clock
 from conduct.vocabulary import (
     GROUND_TITLES,
     SANCTION_TITLES,
@@ -43,6 +43,7 @@ from conduct.vocabulary import (
 )
 
 SUMMARY_LIMIT = 2_000
+DELAY_REASON = "delay_reason"  # a decision row "clock: reason" (conduct/reports.py reads it back)
 
 
 class _Lenient(BaseModel):
@@ -75,6 +76,8 @@ class ClockSync(_Lenient):
     state: ClockState
     met_on: date | None = None
     note: str = ""
+    lapsed_before: list[date] = Field(default=[], description="earlier due dates it lapsed on (kept for statistics)")
+    extensions: list[str] = Field(default=[], description="'YYYY-MM-DD -> YYYY-MM-DD: reason' per extension")
 
 
 class CaseSync(_Lenient):
@@ -95,7 +98,11 @@ class CaseSync(_Lenient):
     subject_members: list[str] = []
     subject_groups: dict[str, str] = {}
     complainant: ComplainantSync = ComplainantSync()
+    channel: str = Field(default="online", description="how the complaint arrived (conduct.channels)")
     confidential: bool = False
+    subject_notified: bool | None = Field(
+        default=None, description="the subject member has been told of the complaint; None: a sync from before"
+    )
     published: bool = False
     parties: list[PartyRef] = []
     decisions: list[DecisionSync] = []
@@ -124,15 +131,27 @@ def case_sync(state: CaseState, revision: int) -> CaseSync:
             email=str(complainant.email) if complainant.email else None,
             type=complainant.type.value,
         ),
+        channel=state.intake.channel.value,
         confidential=state.intake.confidential,
+        subject_notified=state.subject_notified is True,
         published=state.published,
         parties=_parties(state),
         decisions=_decisions(state),
         clocks={
-            name: ClockSync(started=c.started, due=c.due, state=c.state, met_on=c.met_on, note=c.note)
+            name: ClockSync(
+                started=c.started, due=c.due, state=c.state, met_on=c.met_on, note=c.note, **_clock_record(c)
+            )
             for name, c in state.clocks.items()
         },
     )
+
+
+def _clock_record(c: Clock) -> dict[str, Any]:
+    """A clock's lapses and extensions, only when it has any (the sync is in every checkpoint).
+    A clock stopped after it lapsed (information asked for late) keeps that lapse."""
+    lapses = [*c.lapsed_before, *([c.due] if c.lapsed and c.state is ClockState.STOPPED else [])]
+    extended = [f"{e.previous_due.isoformat()} -> {e.until.isoformat()}: {e.reason}" for e in c.extensions]
+    return {k: v for k, v in (("lapsed_before", lapses), ("extensions", extended)) if v}
 
 
 def updated_at(state: CaseState) -> datetime:
@@ -200,6 +219,8 @@ def _decisions(state: CaseState) -> list[DecisionSync]:
             parts.append("Grounds: " + "; ".join(GROUND_TITLES[g] for g in a.grounds) + ".")
         if a.actions:
             parts.append("Actions: " + ", ".join(_words(x) for x in a.actions) + ".")
+        if a.tests:  # sections 3-4
+            parts.append("Tests: " + "; ".join(a.tests.lines()) + ".")
         parts.append(a.reasons)
         add("assessment", a.at, " ".join(parts), a.officer)
 
@@ -221,6 +242,10 @@ def _decisions(state: CaseState) -> list[DecisionSync]:
         finding = _words(r.finding) if r.finding else "none recorded"
         add("final_report", r.at, f"Finding: {finding}. {r.text}", r.officer)
 
+    if state.hearing and state.hearing.late and state.stage is Stage.HEARING_PENDING:  # R9: `conduct cases` shows it
+        late = f"hearing {state.hearing.date.isoformat()}: {state.hearing.reason}"
+        add("hearing_late", state.received_at, late, None)
+
     if state.hearing_outcome:
         h = state.hearing_outcome
         sanctions = "; ".join(SANCTION_TITLES[s] for s in h.sanctions) or "none"
@@ -232,4 +257,8 @@ def _decisions(state: CaseState) -> list[DecisionSync]:
         at = entry.at if entry else (state.closed_at or w.requested_at)
         summary = f"Decision on withdrawal: {w.decision}. Independent Person's view: {w.ip_view or 'not recorded'}"
         add("withdrawal", at, summary, entry.officer if entry else None)
+
+    for note in state.notes:  # issue 16: why a lapsed clock was late, for the timeliness review
+        if note.clock is not None and note.delay_reason:
+            add(DELAY_REASON, note.at, f"{note.clock.value}: {note.delay_reason}", note.officer)
     return list(decisions.values())

@@ -32,6 +32,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -39,6 +40,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    false,
     select,
     update,
 )
@@ -53,7 +55,7 @@ from conduct.notice import PublishNotice  # noqa: F401  (re-exported for the reg
 from conduct.private_files import ensure_private_file
 from conduct.projection import CaseSync, case_sync
 from conduct.roster import Roster
-from conduct.sealed_columns import EncryptedText, attach
+from conduct.sealed_columns import CaseText, EncryptedText, attach, ensure_case_key
 from conduct.vocabulary import RecipientRole
 
 T = TypeVar("T")
@@ -96,6 +98,7 @@ class Base(DeclarativeBase):
 
 class ComplaintRow(Base):
     __tablename__ = "complaints"
+    __table_args__ = (Index("ix_complaints_closed_at_overdue", "closed_at", "overdue"),)
 
     reference: Mapped[str] = mapped_column(String(32), primary_key=True)
     workflow_id: Mapped[str] = mapped_column(String(200))
@@ -109,7 +112,13 @@ class ComplaintRow(Base):
     subject_members: Mapped[list[str]] = mapped_column(JSON)
     subject_groups: Mapped[dict[str, str]] = mapped_column(JSON)
     complainant_type: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(
+        String(20), default="online", server_default="online", comment="how it arrived: online, post, email, in_person"
+    )
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    subject_notified: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), comment="R1: told of the complaint (group counts need it)"
+    )
     published: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(comment="time of the latest event of the case")
     revision: Mapped[int] = mapped_column(
@@ -143,7 +152,10 @@ class DecisionRow(Base):
 
 class ClockRow(Base):
     __tablename__ = "clocks"
-    __table_args__ = (UniqueConstraint("reference", "name", name="uq_clocks_reference_name"),)
+    __table_args__ = (
+        UniqueConstraint("reference", "name", name="uq_clocks_reference_name"),
+        Index("ix_clocks_state_reference", "state", "reference"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     reference: Mapped[str] = mapped_column(ForeignKey("complaints.reference", ondelete="CASCADE"), index=True)
@@ -152,6 +164,8 @@ class ClockRow(Base):
     due: Mapped[date] = mapped_column(Date)
     state: Mapped[str] = mapped_column(String(20))
     met_on: Mapped[date | None] = mapped_column(Date)
+    lapsed_before: Mapped[list[str] | None] = mapped_column(JSON, comment="earlier due dates it lapsed on")
+    extensions: Mapped[list[str] | None] = mapped_column(JSON, comment="extensions given, with their reasons")
 
 
 SENDING, SENT, FAILED = "sending", "sent", "failed"
@@ -182,12 +196,27 @@ class ReferenceCounterRow(Base):
 
 
 class PublishedNoticeRow(Base):
+    """R12: a decision notice the MO approved (a draft never reaches the register). A withdrawn
+    notice keeps its row, without its text, so that its page can say it was withdrawn."""
+
     __tablename__ = "published_notices"
 
     reference: Mapped[str] = mapped_column(String(32), primary_key=True)
     council: Mapped[str] = mapped_column(String(64), index=True)
     published_at: Mapped[datetime]
     text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(
+        String(12), default="published", server_default="published", comment="published or withdrawn"
+    )
+    version: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0", comment="the case's notice version; a lower one never overwrites"
+    )
+    content: Mapped[dict[str, Any] | None] = mapped_column(JSON, comment="conduct.publication.NoticeView")
+    councillors: Mapped[list[str] | None] = mapped_column(JSON)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    decided_on: Mapped[date | None] = mapped_column(Date, index=True, comment="the hearing's date")
+    corrected_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
 
 
 # ----------------------------------------------------------------------------- engine
@@ -229,7 +258,7 @@ def make_engine(url: str, *, keys: str = "", **kwargs: Any) -> Engine:
         finally:
             cursor.close()
 
-    return attach(engine, keys)
+    return attach(engine, keys, case_keys=not memory)  # per-case keys need a register other connections share
 
 
 def _wal(cursor: Any) -> None:
@@ -370,6 +399,16 @@ def _claim_row(session: Session, sync: CaseSync, values: dict[str, Any]) -> bool
     return False if exists is not None else None
 
 
+NOTIFIED_SUMMARY = "The subject member is notified"  # how conduct.projection words a notifying triage
+
+
+def _notified(sync: CaseSync) -> bool:
+    """R1: whether the subject member has been told; a sync from before the field, by its triage."""
+    if sync.subject_notified is not None:
+        return sync.subject_notified
+    return any(d.kind == "triage" and d.summary.startswith(NOTIFIED_SUMMARY) for d in sync.decisions)
+
+
 def _sync(session: Session, sync: CaseSync, roster: Roster | None) -> bool:
     reference = sync.reference
     values: dict[str, Any] = {
@@ -384,7 +423,9 @@ def _sync(session: Session, sync: CaseSync, roster: Roster | None) -> bool:
         "subject_members": list(sync.subject_members),
         "subject_groups": dict(sync.subject_groups),
         "complainant_type": sync.complainant.type,
+        "channel": sync.channel,
         "confidential": sync.confidential,
+        "subject_notified": _notified(sync),
         "updated_at": sync.updated_at.astimezone(UTC),
     }
     written = _claim_row(session, sync, values)
@@ -399,7 +440,10 @@ def _sync(session: Session, sync: CaseSync, roster: Roster | None) -> bool:
         PartyRow,
         reference,
         key=lambda r: (r.role, r.party_id),
-        desired={k: {"name": v["name"] or "", "email": v["email"]} for k, v in _parties(sync, roster).items()},
+        desired={
+            k: {"name": CaseText(v["name"] or "", reference), "email": v["email"] and CaseText(v["email"], reference)}
+            for k, v in _parties(sync, roster).items()
+        },
         make=lambda k, v: PartyRow(reference=reference, role=k[0], party_id=k[1], **v),
         keep_existing=("name", "email"),
     )
@@ -422,6 +466,8 @@ def _sync(session: Session, sync: CaseSync, roster: Roster | None) -> bool:
                 "due": c.due,
                 "state": c.state.value,
                 "met_on": c.met_on,
+                "lapsed_before": [d.isoformat() for d in c.lapsed_before] or None,
+                "extensions": list(c.extensions) or None,
             }
             for name, c in sync.clocks.items()
         },
@@ -438,7 +484,13 @@ def sync_case(session: Bind, sync: CaseSync | CaseState, roster: Roster | None =
     projected here at revision 0, where the time of the latest event breaks ties."""
     if isinstance(sync, CaseState):
         sync = case_sync(sync, revision=0)
+    _ensure_key(session, sync.reference)
     return _transaction(session, lambda s: _sync(s, sync, roster))
+
+
+def _ensure_key(bind: Bind, reference: str) -> None:
+    """The case's data key in memory before its transaction seals its values (conduct.sealed_columns)."""
+    ensure_case_key(bind.get_bind() if isinstance(bind, Session) else bind, reference)
 
 
 # ----------------------------------------------------------------------------- notifications
@@ -492,6 +544,7 @@ def claim_letter(session: Bind, receipt: LetterReceipt, reference: str) -> Lette
         s.flush()  # a concurrent claim of the same key fails here; the retry then finds it
         return LetterClaim(status="claimed")
 
+    _ensure_key(session, reference)
     return _transaction(session, work)
 
 
@@ -507,10 +560,12 @@ def mark_letter_sent(session: Bind, receipt: LetterReceipt, reference: str) -> L
             return receipt
         if row.status == SENT:
             return _receipt(row)
-        row.status, row.sent_at, row.subject, row.to = SENT, receipt.sent_at, receipt.subject, receipt.to
+        row.status, row.sent_at, row.subject = SENT, receipt.sent_at, receipt.subject
+        row.to = CaseText(receipt.to, reference)
         s.flush()
         return receipt
 
+    _ensure_key(session, reference)
     return _transaction(session, work)
 
 
@@ -526,7 +581,7 @@ def _row(receipt: LetterReceipt, reference: str, status: str) -> NotificationRow
         key=receipt.key,
         reference=reference,
         template=receipt.template.value,
-        to=receipt.to,
+        to=CaseText(receipt.to, reference),
         role=receipt.role.value,
         subject=receipt.subject,
         sent_at=receipt.sent_at,
@@ -545,10 +600,12 @@ def record_notification(session: Bind, receipt: LetterReceipt, reference: str) -
         if row is None:
             s.add(_row(receipt, reference, SENT))
         else:
-            row.status, row.sent_at, row.subject, row.to = SENT, receipt.sent_at, receipt.subject, receipt.to
+            row.status, row.sent_at, row.subject = SENT, receipt.sent_at, receipt.subject
+            row.to = CaseText(receipt.to, reference)
         s.flush()
         return True
 
+    _ensure_key(session, reference)
     return _transaction(session, work)
 
 
@@ -586,34 +643,68 @@ def allocate_reference(session: Bind, council_code: str, year: int) -> str:
 # ----------------------------------------------------------------------------- publication
 
 
-def publish_notice(session: Bind, reference: str, council: str, text: str, at: datetime) -> bool:
-    """R12: publish (or re-publish with corrected text) a decision notice. Idempotent: the first
-    publication time is kept. True when the notice is published for the first time."""
+def publish_notice(
+    session: Bind, reference: str, council: str, text: str, at: datetime, notice: PublishNotice | None = None
+) -> bool:
+    """R12: publish, correct or withdraw a decision notice. Idempotent: the first publication time
+    is kept, and a `notice` whose version is not above the one on record changes nothing (a retried
+    or late write never undoes a later one). Without `notice` (cases that published at issue-notice),
+    the text is published or replaced. True when the notice is published for the first time."""
+    fields: dict[str, Any] = {}
+    if notice is not None:
+        fields = notice.model_dump(
+            include={"status", "version", "content", "councillors", "outcome", "decided_on", "corrected_at",
+                     "withdrawn_at"}
+        )  # fmt: skip
+        fields["status"] = notice.status.value
+    published = fields.get("status", "published") == "published"
 
     def work(s: Session) -> bool:
         row = s.get(PublishedNoticeRow, reference)
         created = row is None
         if row is None:
-            s.add(PublishedNoticeRow(reference=reference, council=council, published_at=at, text=text))
+            s.add(PublishedNoticeRow(reference=reference, council=council, published_at=at, text=text, **fields))
+        elif notice is not None and notice.version <= row.version:
+            return False
         else:
-            if row.text != text:
-                row.text = text
-            if row.council != council:
-                row.council = council
+            for name, value in {"text": text, "council": council, **fields}.items():
+                if getattr(row, name) != value:
+                    setattr(row, name, value)
+        complaints = ComplaintRow.__table__
         s.execute(
-            update(ComplaintRow.__table__)
-            .where(ComplaintRow.__table__.c.reference == reference, ComplaintRow.__table__.c.published.is_(False))
-            .values(published=True)
+            update(complaints)
+            .where(complaints.c.reference == reference, complaints.c.published.is_(not published))
+            .values(published=published)
         )
         s.flush()
-        return created
+        return created and published
 
     return _transaction(session, work)
 
 
-def published_notices(session: Session, council: str | None = None) -> Iterator[PublishedNoticeRow]:
-    """Published decision notices, newest first (for the public pages)."""
-    query = select(PublishedNoticeRow).order_by(PublishedNoticeRow.published_at.desc())
+def published_notices(
+    session: Session, council: str | None = None, year: int | None = None
+) -> Iterator[PublishedNoticeRow]:
+    """Published decision notices, newest first (for the public pages); withdrawn ones are left out.
+    `year`: decided that year (the hearing), or published that year where the decision date is not
+    on record (notices published before it was)."""
+    notices = PublishedNoticeRow.__table__.c
+    query = select(PublishedNoticeRow).where(notices.status == "published").order_by(notices.published_at.desc())
     if council:
-        query = query.where(PublishedNoticeRow.council == council)
+        query = query.where(notices.council == council)
+    if year:
+        start, end = date(year, 1, 1), date(year + 1, 1, 1)
+        decided = (notices.decided_on >= start) & (notices.decided_on < end)
+        legacy = (
+            notices.decided_on.is_(None)
+            & (notices.published_at >= datetime(year, 1, 1, tzinfo=UTC))
+            & (notices.published_at < datetime(year + 1, 1, 1, tzinfo=UTC))
+        )
+        query = query.where(decided | legacy)
     yield from session.scalars(query)
+
+
+def notice_years(session: Session) -> list[int]:
+    """The years with a published decision notice, newest first (the public list's filter)."""
+    years = {(n.decided_on or n.published_at.date()).year for n in published_notices(session)}
+    return sorted(years, reverse=True)

@@ -7,7 +7,9 @@ workflow's activities and the tests all compute the same figures.
 
 - `review`: the Standards Committee's timeliness review: for every clock of the cases received in
   a period, met / met late (days late = met_on - due) / lapsed and still open (days overdue =
-  as_of - due) / pending / stopped; the time each stage took (clock started -> met_on, calendar
+  as_of - due) / pending / stopped; a clock that lapsed before it started afresh or was extended
+  is counted in `lapsed_earlier` whatever its state now, and extensions are shown with reasons;
+  the time each stage took (clock started -> met_on, calendar
   days) with median and worst; cases closed per outcome.
 - `group_statistics`: the Group Leader form ("Number, Source and Level of Complaints"): per
   council and political group (the subject's group as recorded on receipt), complaints by source
@@ -42,6 +44,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conduct.calendar import london_date
+from conduct.projection import DELAY_REASON
 from conduct.register import ClockRow, ComplaintRow, DecisionRow, PartyRow
 from conduct.report_models import (  # noqa: F401  (the reporting workflow's models, re-exported)
     RecipientsRequest,
@@ -55,6 +58,7 @@ from conduct.report_models import (  # noqa: F401  (the reporting workflow's mod
     periods_before,
     quarter,
 )
+from conduct.sealed_columns import prefetch_case_keys
 from conduct.vocabulary import ClockName, ClockState, ComplainantType, Outcome, RecipientRole, Stage
 
 # ----------------------------------------------------------------------------- records
@@ -66,6 +70,9 @@ class ClockRecord(BaseModel):
     due: date
     state: ClockState
     met_on: date | None = None
+    delay_reason: str = ""  # why it lapsed, as the MO recorded it (`conduct note --delay-reason`)
+    lapsed_before: list[date] = []  # earlier due dates it lapsed on before it started afresh or was extended
+    extensions: list[str] = []  # "previous due -> new due: reason", each given by the MO
 
 
 class CaseRecord(BaseModel):
@@ -82,6 +89,7 @@ class CaseRecord(BaseModel):
     complainant_type: ComplainantType
     complainant_email: str | None = None
     confidential: bool = False
+    subject_notified: bool = Field(default=False, description="R1: told of the complaint; counted by group only then")
     assessment_outcome: str | None = None
     clocks: list[ClockRecord] = []
 
@@ -117,14 +125,24 @@ def load_cases(
     if references:
         for c in session.scalars(select(ClockRow).where(ClockRow.reference.in_(references)).order_by(ClockRow.id)):
             clocks[c.reference].append(
-                ClockRecord(name=c.name, started=c.started, due=c.due, state=c.state, met_on=c.met_on)
+                ClockRecord(
+                    name=c.name,
+                    started=c.started,
+                    due=c.due,
+                    state=c.state,
+                    met_on=c.met_on,
+                    lapsed_before=c.lapsed_before or [],
+                    extensions=c.extensions or [],
+                )
             )
+        prefetch_case_keys(session.get_bind(), references)  # their sealed e-mails: one key query per 500 cases
         parties = select(PartyRow).where(
             PartyRow.reference.in_(references), PartyRow.role == RecipientRole.COMPLAINANT.value
         )
         emails = {p.reference: p.email for p in session.scalars(parties)}
         decisions = select(DecisionRow).where(DecisionRow.reference.in_(references), DecisionRow.kind == "assessment")
         assessments = {d.reference: _assessment_outcome(d.summary) for d in session.scalars(decisions)}
+        _add_delay_reasons(session, references, clocks)
     return [
         CaseRecord(
             reference=r.reference,
@@ -140,11 +158,22 @@ def load_cases(
             complainant_type=r.complainant_type,
             complainant_email=emails.get(r.reference),
             confidential=r.confidential,
+            subject_notified=r.subject_notified,
             assessment_outcome=assessments.get(r.reference),
             clocks=clocks.get(r.reference, []),
         )
         for r in rows
     ]
+
+
+def _add_delay_reasons(session: Session, references: list[str], clocks: dict[str, list[ClockRecord]]) -> None:
+    """The latest delay reason recorded for each clock (decision rows "clock: reason")."""
+    rows = select(DecisionRow).where(DecisionRow.reference.in_(references), DecisionRow.kind == DELAY_REASON)
+    for row in session.scalars(rows.order_by(DecisionRow.at)):
+        name, _, reason = row.summary.partition(": ")
+        for clock in clocks.get(row.reference, []):
+            if clock.name.value == name:
+                clock.delay_reason = reason
 
 
 # ----------------------------------------------------------------------------- review
@@ -163,6 +192,9 @@ class ClockLine(BaseModel):
     days_late: int | None = None  # met_late: met_on - due; lapsed: as_of - due
     days_taken: int | None = None  # met or met_late: met_on - started
     projected: bool = Field(default=False, description="pending now, and lapsed by as_of unless met first")
+    delay_reason: str = Field(default="", description="why it lapsed, as recorded on the case")
+    lapsed_before: list[date] = Field(default=[], description="earlier due dates it lapsed on; they stay counted")
+    extensions: list[str] = Field(default=[], description="extensions given, with their reasons")
 
 
 class ClockSummary(BaseModel):
@@ -173,6 +205,8 @@ class ClockSummary(BaseModel):
     lapsed: int = 0
     pending: int = 0
     stopped: int = 0
+    lapsed_earlier: int = 0  # clocks that lapsed once and then started afresh or were extended
+    extended: int = 0  # clocks given more time by the MO (shown with the reason per line)
     late_days: list[int] = []  # days late of each met_late clock, in case order
     overdue_days: list[int] = []  # days overdue of each lapsed clock as of the report
     median_days: float | None = None  # stage duration: clock started -> met_on
@@ -217,6 +251,9 @@ def clock_line(reference: str, c: ClockRecord, as_of: date) -> ClockLine:
         days_late=days_late,
         days_taken=days_taken,
         projected=projected,
+        delay_reason=c.delay_reason,
+        lapsed_before=c.lapsed_before,
+        extensions=c.extensions,
     )
 
 
@@ -225,6 +262,8 @@ def _summarise(name: ClockName | None, lines: list[ClockLine]) -> ClockSummary:
     durations: list[tuple[int, str]] = []
     for line in lines:
         setattr(s, line.state.value, getattr(s, line.state.value) + 1)
+        s.lapsed_earlier += bool(line.lapsed_before)
+        s.extended += bool(line.extensions)
         if line.state is ClockState.MET_LATE and line.days_late is not None:
             s.late_days.append(line.days_late)
         if line.state is ClockState.LAPSED and line.days_late is not None:
@@ -332,9 +371,13 @@ def group_statistics(
     received_from: date | None = None,
     received_to: date | None = None,
 ) -> list[GroupStatistics]:
-    """One GroupStatistics per (council, group) with at least one complaint, sorted by both."""
+    """One GroupStatistics per (council, group) with at least one complaint, sorted by both. A
+    case counts only once its subject member has been notified (DESIGN "Who sees what"): a
+    complaint untriaged, or whose notice is withheld or held, is not shown by group."""
     groups: dict[tuple[str, str], GroupStatistics] = {}
     for case in cases:
+        if not case.subject_notified:
+            continue
         level = level_reached(case)
         source = SOURCE_OF[case.complainant_type]
         for group in sorted(set(case.subject_groups.get(m, "Unknown") for m in case.subject_members)):

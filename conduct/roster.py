@@ -49,6 +49,12 @@ class Council(_Lenient):
     report_levels: list[ReportLevel] = Field(
         default=[], description="columns of the Group Leaders' yearly report; empty: the nation's defaults"
     )
+    retention_years: int = Field(
+        default=6, ge=1, le=100, description="years a closed case's personal data is kept after closure (retention)"
+    )
+    notice_retention_years: int = Field(
+        default=6, ge=1, le=100, description="years a published decision notice stays on the public pages"
+    )
 
 
 class Member(_Lenient):

@@ -119,6 +119,16 @@ class Settings(BaseSettings):
         description="the longest text an officer's action may carry (--text, --file), in KiB: the case keeps it "
         "in its history, which has a size limit",
     )
+    attachment_max_kib: int = Field(
+        default=10240,
+        ge=1,
+        description="the largest statement or document a report may carry (--attach), in KiB",
+    )
+    attachments_max_kib: int = Field(
+        default=20480,
+        ge=1,
+        description="all the documents of one report together, in KiB: they go with every letter of the report",
+    )
     codec_ui_origins: Annotated[list[str], NoDecode] = Field(
         default=["http://localhost:8233", "http://127.0.0.1:8233"],
         description="origins of the Temporal UI allowed to call the codec endpoint (CORS), comma-separated",

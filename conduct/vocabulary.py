@@ -18,6 +18,8 @@ class Stage(StrEnum):
     DECISION_NOTICE = "decision_notice"
     WITHDRAWAL_REQUESTED = "withdrawal_requested"
     CLOSED = "closed"
+    WITH_ASSOCIATION = "with_association"  # R3: referred to the county association; it may return the case
+    WITH_POLICE = "with_police"  # R3: a possible criminal offence; paused until the police answer
 
 
 class Outcome(StrEnum):
@@ -36,6 +38,8 @@ class ClockName(StrEnum):
     INVESTIGATION = "investigation"
     HEARING = "hearing"
     DECISION_NOTICE = "decision_notice"
+    CONFIDENTIALITY = "confidentiality"  # R18: the complainant's chance to withdraw after a refusal
+    SUBJECT_RESPONSE = "subject_response"  # R9: the subject member's written response before the hearing
 
 
 class ClockState(StrEnum):
@@ -95,9 +99,15 @@ class NoActionGround(StrEnum):
     NOT_AS_MEMBER = "not_as_member"
     TIME_BARRED = "time_barred"
     ANONYMOUS = "anonymous"
+    MALICIOUS = "malicious"
+    # Before the split this word was the one ground "malicious, vexatious, politically motivated or tit-for-tat";
+    # such a decision now reads as vexatious alone, which never calls a complaint malicious.
     VEXATIOUS = "vexatious"
+    POLITICALLY_MOTIVATED = "politically_motivated"
+    TIT_FOR_TAT = "tit_for_tat"
     TRIVIAL = "trivial"
     DEBATE_OR_DECISION = "debate_or_decision"
+    INSUFFICIENT_INFORMATION = "insufficient_information"
     OTHER = "other"
 
 
@@ -105,10 +115,33 @@ GROUND_TITLES: dict[NoActionGround, str] = {
     NoActionGround.NOT_AS_MEMBER: "the member was not acting as a member at the time",
     NoActionGround.TIME_BARRED: "the conduct took place more than six months ago",
     NoActionGround.ANONYMOUS: "the complaint is anonymous",
-    NoActionGround.VEXATIOUS: "the complaint appears malicious, vexatious, politically motivated or tit-for-tat",
+    NoActionGround.MALICIOUS: "the complaint appears to be malicious",
+    NoActionGround.VEXATIOUS: "the complaint appears to be vexatious",
+    NoActionGround.POLITICALLY_MOTIVATED: "the complaint appears to be politically motivated",
+    NoActionGround.TIT_FOR_TAT: "the complaint appears to be tit-for-tat",
     NoActionGround.TRIVIAL: "the matter is so minor that there is no overriding public benefit in investigating",
     NoActionGround.DEBATE_OR_DECISION: "it challenges debate at a meeting or the merits of a council decision",
+    NoActionGround.INSUFFICIENT_INFORMATION: (
+        "the information asked for, needed to assess the complaint, was not provided"
+    ),
     NoActionGround.OTHER: "another reason the Monitoring Officer and Independent Person consider relevant",
+}
+
+
+class InitialTest(StrEnum):
+    """Sections 3-4: the initial tests a complaint must meet before the public interest test."""
+
+    CODE_ENGAGED = "code_engaged"
+    BREACH_IF_PROVEN = "breach_if_proven"
+    WITHIN_TIME = "within_time"
+    IDENTIFIED = "identified"
+
+
+INITIAL_TEST_TITLES: dict[InitialTest, str] = {
+    InitialTest.CODE_ENGAGED: "the councillor was a member and acting as a member, so the Code of Conduct applies",
+    InitialTest.BREACH_IF_PROVEN: "the conduct complained of, if it were proven, would be a breach of the Code",
+    InitialTest.WITHIN_TIME: "the conduct took place within six months, or there are exceptional circumstances",
+    InitialTest.IDENTIFIED: "the complainant is identified: the complaint is not anonymous",
 }
 
 
@@ -150,6 +183,7 @@ class AssessmentOutcome(StrEnum):
     INFORMAL = "informal"
     INVESTIGATE = "investigate"
     REFER = "refer"
+    POLICE = "police"  # a possible criminal offence, e.g. a disclosable pecuniary interest (s.34 Localism Act 2011)
 
 
 class Finding(StrEnum):

@@ -15,10 +15,14 @@ from rich.table import Table
 
 from conduct.access import ALLEGATION, IDENTITY, ReadAccess, Withheld, redact
 from conduct.calendar import london_date
-from conduct.case import CaseState, Clock
+from conduct.case import CaseState, Clock, LetterRecord
+from conduct.channels import CHANNEL_WORDS
+from conduct.documents import DocumentRef
 from conduct.roster import Roster
 from conduct.vocabulary import PROVISION_TITLES, Provision
+from starter import correspondence as record_view
 from starter.output import esc, out
+from starter.report_view import investigation_json, render_investigation
 from starter.session import Progress
 
 if TYPE_CHECKING:
@@ -126,9 +130,21 @@ def complaint(state: CaseState, access: ReadAccess | None, upload_dir: Path | No
         "conduct_dates": [d.isoformat() for d in intake.conduct_dates],
         "provisions": [p.value for p in intake.provisions],
         "evidence": evidence,
+        "original": _original(intake.original),  # `conduct receive --original`: sealed (conduct.document_store)
         "confidential": intake.confidential,
         "confidentiality_reason": None if identity else (intake.confidentiality_reason or None),
     }
+
+
+def _posted(record: LetterRecord) -> dict[str, Any]:
+    """A letter by post (conduct.postal): printed, and the day it was posted once recorded."""
+    return {"by_post": True, "posted_on": record.posted_on.isoformat() if record.posted_on else None}
+
+
+def _original(document: DocumentRef | None) -> dict[str, Any] | None:
+    if document is None:
+        return None
+    return {"name": document.name, "type": document.kind.value, "size": document.size, "sha256": document.sha256}
 
 
 def names(state: CaseState, roster: Roster | None) -> dict[str, str]:
@@ -154,18 +170,23 @@ def names(state: CaseState, roster: Roster | None) -> dict[str, str]:
 def decisions(state: CaseState) -> list[dict[str, Any]]:
     """The decisions taken on the case, with their reasons (`state` already redacted)."""
     made: list[dict[str, Any]] = []
-    if state.assessment:
-        d = state.assessment
+    answers = iter(state.referral_answers)  # R3: each referral out, then the answer that brought it back
+    for d in [*state.earlier_assessments, *([state.assessment] if state.assessment else [])]:
         made.append({"decision": "assessment", "outcome": d.outcome.value, "grounds": [g.value for g in d.grounds],
                      "actions": [x.value for x in d.actions], "reasons": d.reasons, "by": d.officer,
-                     "on": _day(d.at)})  # fmt: skip
+                     "on": _day(d.at), "tests": d.tests.lines() if d.tests else []})  # fmt: skip
+        answer = next(answers, None) if d.outcome.value in ("refer", "police") else None
+        if answer is not None:
+            made.append({"decision": f"{answer.body} answer", "outcome": answer.outcome, "reasons": answer.text,
+                         "by": answer.officer, "on": _day(answer.at)})  # fmt: skip
     if state.informal_resolved is not None:
         made.append({"decision": "informal outcome", "outcome": "resolved" if state.informal_resolved else "unresolved",
                      "reasons": state.informal_outcome_text or None})  # fmt: skip
     if state.hearing_outcome:
         h = state.hearing_outcome
         made.append({"decision": "hearing", "outcome": h.finding.value, "sanctions": [x.value for x in h.sanctions],
-                     "reasons": h.reasons, "by": h.officer, "on": h.hearing_date.isoformat()})  # fmt: skip
+                     "reasons": h.reasons, "by": h.officer, "on": h.hearing_date.isoformat(),
+                     "attended": h.attended, "proceeded_in_absence": h.proceeded_in_absence})  # fmt: skip
     if state.withdrawal and state.withdrawal.decision:
         w = state.withdrawal
         made.append({"decision": "withdrawal", "outcome": w.decision, "ip": w.ip, "reasons": w.ip_view or None})
@@ -192,15 +213,19 @@ def case_json(
         "outcome": state.outcome.value if state.outcome else None,
         "overdue": state.overdue,
         "received_at": state.received_at.isoformat(),
+        "channel": state.intake.channel.value,  # issue 14: online, post, email, in_person
         "closed_at": state.closed_at.isoformat() if state.closed_at else None,
         "parties": parties(state, roster, withheld),
         "names": names(state, roster),
         "complaint": complaint(state, access, upload_dir),
         "decisions": decisions(state),
+        "investigation": investigation_json(state),
         "subject_notified": state.subject_notified,
         "notice_withheld_reason": state.notice_withheld_reason or None,
         "flags": state.flags,
         "linked": state.linked,
+        "lead": state.lead,  # R14: the lead case this one follows
+        "followers": state.followers,  # R14: the cases that follow this one
         "hearing": state.hearing.model_dump(mode="json") if state.hearing else None,
         "published": state.published,
         "clocks": [
@@ -213,6 +238,7 @@ def case_json(
                 "met_on": clock.met_on.isoformat() if clock.met_on else None,
                 "remind_on": _remind_on(clock),
                 "note": clock.note or None,
+                **({"awaiting_post": len(clock.awaiting_post)} if clock.awaiting_post else {}),  # conduct.postal
             }
             for clock in state.clocks.values()
         ],
@@ -223,6 +249,7 @@ def case_json(
                 **_to(r.role, r.to, withheld),
                 "role": r.role.value,
                 "sent_at": r.sent_at.isoformat(),
+                **(_posted(r) if r.by_post else {}),
             }
             for r in state.letters
         ],
@@ -241,6 +268,7 @@ def case_json(
         ],
         "failing_task_attempt": progress.failing_task_attempt or None,
         "withheld": [w.model_dump() for w in access.withheld] if access else [],
+        **record_view.sections(state, access),  # correspondence (letters and notes), conflicts (R16)
     }
 
 
@@ -261,6 +289,10 @@ def _render_complaint(said: dict[str, Any]) -> None:
     if said["confidential"]:
         reason = said["confidentiality_reason"]
         console.print(f"{'confidential':<13} requested{': ' + esc(reason) if reason else ''}", soft_wrap=True)
+    if said.get("original"):
+        o = said["original"]
+        line = f"{o['name']} ({o['type']}, {o['size']:,} bytes; sealed)"
+        console.print(f"{'original':<13} {esc(line)}", soft_wrap=True)
     for item in said["evidence"]:
         size = f", {item['size']:,} bytes" if item["size"] is not None else ""
         name = f"{item['name']} " if item["name"] else ""
@@ -324,7 +356,7 @@ def render_case(
     for s in p["subject_members"]:
         console.print(f"subject       {esc(s['id'])} {esc(s['name'] or '')} ({esc(s['group'] or 'no group')})")
     console.print(f"council       {esc(state.council)} (heard by {esc(state.hearing_council)})")
-    console.print(f"received      {esc(_day(state.received_at))}")
+    console.print(f"received      {esc(_day(state.received_at))} {esc(CHANNEL_WORDS[state.intake.channel])}")
     for label, value in (
         ("notice withheld", state.notice_withheld_reason),
         ("IPs consulted", ", ".join(p["independent_persons_consulted"])),
@@ -335,6 +367,8 @@ def render_case(
             state.hearing and f"{state.hearing.date} panel {', '.join(state.hearing.panel)}, IP {state.hearing.ip}",
         ),
         ("linked", ", ".join(state.linked)),
+        ("follows", state.lead and f"{state.lead} (R14: decided with it)"),
+        ("leads", state.followers and f"{len(state.followers)} case(s) (R14)"),
         ("flags", "; ".join(state.flags)),
     ):
         if value:
@@ -357,6 +391,7 @@ def render_case(
     console.print(clocks)
     for made in data["decisions"]:
         _render_decision(made)
+    render_investigation(data["investigation"])
 
     allowed = Table(title="Allowed now", title_justify="left")
     allowed.add_column("action")
@@ -368,12 +403,7 @@ def render_case(
     else:
         console.print("Allowed now: nothing (the case is closed)")
 
-    letters = Table(title=f"Letters ({len(state.letters)})", title_justify="left")
-    for column in ("sent", "letter", "to", "role"):
-        letters.add_column(column)
-    for r, item in zip(state.letters, data["letters"], strict=True):
-        letters.add_row(esc(_day(r.sent_at)), esc(r.template.value), esc(_shown_to(item)), esc(r.role.value))
-    console.print(letters)
+    record_view.render(data)  # the letters sent, with the notes, as one correspondence log
 
     if state.delivery_failures:
         failed = Table(title=f"Not delivered ({len(state.delivery_failures)})", title_justify="left")

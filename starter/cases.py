@@ -1,5 +1,6 @@
-"""`conduct cases`: the list of complaints through Temporal visibility, filtered by the custom
-search attributes the workflow keeps up to date (conduct/search.py). Nothing is queried case by
+"""The list of complaints through Temporal visibility, filtered by the custom search attributes
+the workflow keeps up to date (conduct/search.py): for operators (`conduct cases` reads the case
+register, starter/caseload.py, and shares `CaseLine` from here). Nothing is queried case by
 case, so the list stays quick with thousands of cases.
 
 Quick to start as well: the listing needs only Temporal's service client (search attributes
@@ -14,7 +15,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from temporalio.api.enums.v1 import WorkflowExecutionStatus
 from temporalio.api.workflowservice.v1 import ListWorkflowExecutionsRequest
 from temporalio.common import SearchAttributeIndexedValueType, SearchAttributeKey
@@ -48,6 +49,7 @@ class CaseLine(BaseModel):
     days_left: int | None
     overdue: bool
     status: str
+    late: str = Field(default="", description="R9: a hearing fixed after its due date, e.g. 'hearing 2030-04-10'")
 
 
 Which = Literal["open", "closed", "all"]
@@ -72,6 +74,13 @@ def known_council(roster: Roster | None, council: str) -> None:
     ids = [c.id for c in roster.councils] if roster else []
     if council not in ids:
         fail(Exit.USAGE, f"no such council: {council} (councils: {', '.join(ids) or 'none on the roster'})")
+
+
+def plain_value(value: str, flag: str) -> None:
+    """A filter value typed on the command line: no control characters (the register compares
+    values as they are, so quotes and backslashes need nothing)."""
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        fail(Exit.USAGE, f"{flag}: the value contains a control character")
 
 
 def _list_value(value: str, flag: str) -> str:
@@ -228,6 +237,8 @@ def render_cases(lines: list[CaseLine]) -> None:
         left = "" if c.days_left is None else str(c.days_left)
         if c.overdue:
             left = f"[bold red]{esc(left)} overdue[/bold red]"
+        elif c.late:  # R9: the hearing is fixed after the clock's due date: it will be late
+            left = f"[bold red]{esc(left)} late: {esc(c.late)}[/bold red]"
         elif c.days_left is not None and c.days_left <= 5:
             left = f"[yellow]{esc(left)}[/yellow]"
         table.add_row(

@@ -15,13 +15,26 @@ import json
 import os
 import sys
 from datetime import date, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from conduct.vocabulary import Nation, Stage
-from starter import actions_cli, cli_values, group_reports_cli, output, reports_cli, signin_cli, training_cli
+from starter import (
+    actions_cli,
+    assessment_cli,
+    cli_values,
+    group_reports_cli,
+    output,
+    record_cli,
+    reports_cli,
+    retention_cli,
+    sanction_cli,
+    signin_cli,
+    training_cli,
+)
 from starter.actions_cli import AsOfficer, Ref
 from starter.output import handled
 from starter.roster_layout import CSV_LAYOUT
@@ -37,6 +50,9 @@ app = typer.Typer(
     context_settings={"token_normalize_func": cli_values.vocabulary_token},
 )
 app.add_typer(actions_cli.app)
+app.add_typer(record_cli.app)  # note, letter, unlink, conflict
+app.add_typer(sanction_cli.app)  # sanction-complied (R17)
+app.add_typer(assessment_cli.app)  # police-answer, association-answer (R3)
 roster_app = typer.Typer(help="The roster: councils, members and groups, Independent Persons, officers.")
 app.add_typer(roster_app, name="roster")
 app.command("review")(reports_cli.review)
@@ -49,6 +65,8 @@ app.add_typer(group_reports_cli.referral_app, name="referral")
 app.command("login")(signin_cli.login)
 app.command("logout")(signin_cli.logout)
 app.command("whoami")(signin_cli.whoami)
+app.command("retention")(retention_cli.retention)
+app.command("subject-access")(retention_cli.subject_access_command)
 
 Json = Annotated[bool, typer.Option("--json", help="print JSON instead of tables")]
 
@@ -70,14 +88,15 @@ def dev(
     codec_port: Annotated[
         int | None, typer.Option(min=1, max=65535, help="codec endpoint for the UI [default: CONDUCT_CODEC_PORT]")
     ] = None,
+    api_port: Annotated[int, typer.Option(min=1, max=65535, help="the officers' API")] = 8082,
 ) -> None:
-    """Run the whole system locally: Temporal dev server (SQLite), worker, web app, codec endpoint, outbox.
-    Ctrl-C stops it."""
+    """Run the whole system locally: Temporal dev server (SQLite), worker, web app, officers' API,
+    codec endpoint, outbox. Ctrl-C stops it."""
     import asyncio
 
     from starter.local import run_local
 
-    asyncio.run(run_local(data_dir, temporal_port, ui_port, web_port, codec_port))
+    asyncio.run(run_local(data_dir, temporal_port, ui_port, web_port, codec_port, api_port))
 
 
 @app.command()
@@ -127,6 +146,19 @@ def web(
         typer.echo(f"conduct web: a package the web app needs is missing: {error.name}", err=True)
         raise typer.Exit(1) from None
     from conduct.settings import get_settings
+
+    serve(get_settings(), host, port)
+
+
+@app.command()
+def api(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8082,
+) -> None:
+    """Run the officers' API: every officer command over HTTP as JSON, for the `conduct` CLI on
+    officers' machines (CONDUCT_API_URL). It alone holds the Temporal client, the keys and the register."""
+    from conduct.settings import get_settings
+    from starter.api.app import serve
 
     serve(get_settings(), host, port)
 
@@ -223,14 +255,23 @@ def cases(
     overdue: Annotated[bool, typer.Option("--overdue", help="only cases with a lapsed clock")] = False,
     closed: Annotated[bool, typer.Option("--closed", help="closed cases instead of open ones")] = False,
     all_: Annotated[bool, typer.Option("--all", help="open and closed cases")] = False,
+    sanctions_due: Annotated[
+        bool, typer.Option("--sanctions-due", help="R17: the sanctions being followed up, soonest due first")
+    ] = False,
     json_: Json = False,
     as_officer: AsOfficer = None,
 ) -> None:
-    """List the open cases (through Temporal visibility), soonest deadline first, with days left;
-    --closed the closed ones, --all both (with --stage, every case at that stage)."""
+    """List the open cases (from the case register), soonest deadline first, with days left;
+    --closed the closed ones, --all both (with --stage, every case at that stage); --sanctions-due
+    the sanctions still being followed up (with --council and --member)."""
+    from datetime import UTC
+
+    from sqlalchemy.orm import Session
+
     from conduct.access import sees_every_case
+    from conduct.calendar import london_date
     from conduct.settings import get_settings
-    from starter import access_cli, officer, roster_io, session
+    from starter import access_cli, caseload, officer, roster_io
     from starter import cases as listing
 
     which = listing.which_cases(closed, all_, stage is not None)
@@ -238,10 +279,17 @@ def cases(
     who = officer.identify(settings, as_officer)
     if council is not None:
         listing.known_council(roster_io.roster_in_force(settings), council)
-    query = listing.visibility_query(domain(stage, Stage) if stage else None, council, member, group, overdue, which)
-    lines = session.run_service(
-        settings, lambda service: listing.list_cases(service, settings.temporal_namespace, query)
-    )
+    for value, flag in ((council, "--council"), (member, "--member"), (group, "--group")):
+        if value is not None:
+            listing.plain_value(value, flag)
+    if sanctions_due:
+        sanction_cli.sanctions_due(settings, who, stage, group, overdue, closed or all_, council, member, json_)
+        return
+    with roster_io.register(settings) as engine, Session(engine) as db:
+        lines = caseload.list_cases(
+            db, london_date(datetime.now(UTC)), domain(stage, Stage) if stage else None, council, member, group,
+            overdue, which,
+        )  # fmt: skip
     if not sees_every_case(who):  # an IO reads only the cases they were appointed to (conduct/access.py)
         mine = access_cli.appointed_references(settings, who.id)
         lines = [line for line in lines if line.reference in mine]
@@ -263,6 +311,8 @@ def show(reference: Ref, json_: Json = False, as_officer: AsOfficer = None) -> N
 
     settings = get_settings()
     who = officer.identify(settings, as_officer)
+    if retention_cli.show_removed(settings, who, reference, json_, "show"):
+        return  # personal data removed under the retention policy: only its statistics are left
     state, now = session.run(settings, lambda client: session.status_and_progress(client, reference), reference)
     access = access_cli.readable(settings, who, state, "show")
     roster = roster_io.roster_in_force(settings)
@@ -296,6 +346,65 @@ def evidence(
     evidence_cli.command(settings, who, reference, save, to, json_)
 
 
+class ChannelWord(StrEnum):
+    POST = "post"
+    EMAIL = "email"
+    IN_PERSON = "in-person"
+
+
+@app.command()
+@handled
+def receive(
+    file: Annotated[Path, typer.Option("--file", metavar="F.json", help="the complaint, as the webhook's JSON "
+                                       "(the complainant may give a postal address instead of an e-mail)",
+                                       show_default=False)],
+    received_on: Annotated[datetime, cli_values.day_option("--received-on", "the day it reached the council: "
+                                                           "the assessment clock runs from it (today at latest)")],
+    channel: Annotated[ChannelWord, typer.Option("--channel", help="how it came", show_default=False)],
+    original: Annotated[Path | None, typer.Option("--original", metavar="FILE", help="the scanned letter or the "
+                                                  ".eml (required for post and email); sealed, listed as evidence",
+                                                  show_default=False)] = None,
+    json_: Json = False,
+    as_officer: AsOfficer = None,
+) -> None:
+    """Record a complaint that came by post, by e-mail or in person (MO or deputy), from its
+    original: the webhook's checks, the assessment clock from --received-on; prints the reference."""
+    from conduct.channels import Channel
+    from conduct.settings import get_settings
+    from starter import receive_cli
+
+    receive_cli.command(get_settings(), as_officer, file, received_on.date(), domain(channel, Channel), original,
+                        json_)  # fmt: skip
+
+
+@app.command("print-queue")
+@handled
+def print_queue(
+    posted: Annotated[bool, typer.Option("--posted", help="letters already posted instead")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="waiting and posted")] = False,
+    case: Annotated[str | None, typer.Option("--case", metavar="REF", help="one case's letters",
+                                             callback=cli_values.reference, show_default=False)] = None,
+    mark_posted: Annotated[int | None, typer.Option("--mark-posted", metavar="ID", help="record that letter ID "
+                                                    "was posted (a clock counting from it starts)",
+                                                    show_default=False)] = None,
+    on: Annotated[datetime | None, cli_values.day_option("--on", "with --mark-posted: the day posted (default "
+                                                         "today)")] = None,
+    save: Annotated[int | None, typer.Option("--save", metavar="ID", help="write letter ID's PDF",
+                                             show_default=False)] = None,
+    to: Annotated[Path | None, typer.Option("--to", metavar="DIR", help="the folder to write it in",
+                                            show_default=False)] = None,
+    json_: Json = False,
+    as_officer: AsOfficer = None,
+) -> None:
+    """Letters to parties without e-mail, as PDFs to print and post (MO, deputy, democratic
+    services): listed, saved (--save ID --to DIR), marked posted (--mark-posted ID [--on DATE])."""
+    from conduct.settings import get_settings
+    from starter import print_queue_cli
+
+    print_queue_cli.command(get_settings(), as_officer, posted, all_, case, mark_posted, on.date() if on else None,
+                            save, to, json_)  # fmt: skip
+
+
 @app.command()
 @handled
 def history(reference: Ref, json_: Json = False, as_officer: AsOfficer = None) -> None:
@@ -305,6 +414,8 @@ def history(reference: Ref, json_: Json = False, as_officer: AsOfficer = None) -
 
     settings = get_settings()
     who = officer.identify(settings, as_officer)
+    if retention_cli.show_removed(settings, who, reference, json_, "history"):
+        return  # its history's personal payloads can no longer be decoded by anyone
     state, entries = session.run(settings, lambda client: _case_and_timeline(client, reference), reference)
     access = access_cli.readable(settings, who, state, "history")
     entries = access_cli.redact_history(entries, access)
@@ -338,6 +449,10 @@ def deadlines(
     nation: Annotated[NationWord, typer.Option(help="whose bank holidays")] = "england",  # type: ignore[valid-type,assignment]
     json_: Json = False,
     as_officer: Annotated[str | None, typer.Option("--as", hidden=True, help="not needed: anyone may ask")] = None,
+    last_working_day: Annotated[
+        bool,
+        typer.Option("--last-working-day", help="print only the last working day on or before --from (YYYY-MM-DD)"),
+    ] = False,
 ) -> None:
     """When each clock falls due if its starting event happens on --from (bank holidays of the
     nation and CONDUCT_CLOSURES counted, as the workflow counts them). A calculator: it needs no
@@ -346,6 +461,9 @@ def deadlines(
     from starter import deadlines_cli
 
     start, where = from_.date(), domain(nation, Nation)
+    if last_working_day:  # e.g. a hearing date for the walk-through on a weekend
+        typer.echo(deadlines_cli.last_working_day(start, where, list(get_settings().closures)).isoformat())
+        return
     due = deadlines_cli.deadlines_from(start, where, list(get_settings().closures))
     if json_:
         output.emit_json(deadlines_cli.deadlines_json(due))
@@ -367,9 +485,16 @@ def main() -> None:
     """The `conduct` console script. Leaves with os._exit after flushing: a normal interpreter
     teardown can race the Temporal client's native threads and abort the process (seen as
     'PyGILState_Release' under load) after the work is done and printed."""
+    from starter import remote
+
     code = 0
+    argv = sys.argv[1:]
     try:
-        app()
+        if remote.api_url() and not remote.wants_help(argv) and argv[0] not in remote.LOCAL_COMMANDS:
+            # the officers' API's client: the command runs there, as the officer it signs in
+            code = remote.login(argv) if argv[0] in remote.SIGN_IN_COMMANDS else remote.forward(argv)
+        else:
+            app()
     except SystemExit as stop:
         if isinstance(stop.code, str):
             print(stop.code, file=sys.stderr)

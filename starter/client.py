@@ -42,20 +42,25 @@ def data_converter(settings: Settings) -> DataConverter:
     encrypted payload, and history shows "Encoded failure" (the failure type, whether it is
     retryable and the activity's name stay readable). Clients and workers with the keys see the
     full error. Without this, an error quoting a bound SQL parameter or an address would sit in
-    history in clear. Payloads arriving in clear are refused (conduct.codec, CONDUCT_REFUSE_PLAINTEXT)."""
+    history in clear. Payloads arriving in clear are refused (conduct.codec, CONDUCT_REFUSE_PLAINTEXT).
+    Each complaint's payloads are encrypted under its own data key, kept wrapped in the register
+    (conduct.case_keys), so that retention can shred one case."""
     converter = _pydantic_data_converter()
     keys = settings.resolved_encryption_keys
     if not keys:
         return converter
     from temporalio.converter import DefaultFailureConverterWithEncodedAttributes
 
+    from conduct.case_keys import store_for
     from conduct.codec import EncryptionCodec, PayloadConverter, PlaintextPolicy, parse_keys
 
     plaintext = PlaintextPolicy.of(settings.refuse_plaintext, settings.plaintext_cases)
     return dataclasses.replace(
         converter,
         payload_converter_class=PayloadConverter,
-        payload_codec=EncryptionCodec(parse_keys(keys), plaintext),
+        payload_codec=EncryptionCodec(
+            parse_keys(keys), plaintext, case_keys=store_for(settings.resolved_database_url, keys)
+        ),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
 

@@ -36,6 +36,18 @@ def deadlines_from(
     }
 
 
+def last_working_day(day: date, nation: Nation, closures: list[date]) -> date:
+    """`day`, or the working day before it when it is a weekend, bank holiday or closure day."""
+    from datetime import timedelta
+
+    from conduct.calendar import WorkingCalendar
+
+    calendar = WorkingCalendar(nation, closures)
+    while not calendar.is_working_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
 def deadlines_json(deadlines: dict[ClockName, Deadline]) -> dict[str, str]:
     return {name.value: d.due.isoformat() for name, d in deadlines.items()}
 

@@ -51,6 +51,7 @@ class _Ports(NamedTuple):
     ui: int
     web: int
     codec: int
+    api: int = 8082
 
 
 def _say(text: str = "") -> None:
@@ -135,6 +136,13 @@ async def _start_web(settings: Settings, web_port: int) -> tuple[_EmbeddedWeb, a
     return await _start_embedded(create_app(settings, config), web_port, "the web app")
 
 
+async def _start_api(settings: Settings, api_port: int) -> tuple[_EmbeddedWeb, asyncio.Task[None]]:
+    """The officers' API (starter/api): `conduct ...` with CONDUCT_API_URL set goes through it."""
+    from starter.api.app import create_api
+
+    return await _start_embedded(create_api(settings), api_port, "the officers' API")
+
+
 async def _start_codec(settings: Settings, codec_port: int, ui_port: int) -> tuple[_EmbeddedWeb, asyncio.Task[None]]:
     """The codec endpoint the dev server's UI was pointed at; the UI on this `--ui-port` may call it."""
     from starter.codec_server.app import CodecSetupError, create_codec_app
@@ -157,7 +165,7 @@ async def _serve(
     ports: _Ports,
     stop: asyncio.Event,
 ) -> None:
-    port, ui_port, web_port, codec_port = ports
+    port, ui_port, web_port, codec_port, api_port = ports
     data_dir = settings.data_dir
     await _unless_stopped(stop, devserver.wait_until_serving(port, server, data_dir))
     client = await _unless_stopped(stop, _connect_with_retry(settings))
@@ -174,12 +182,20 @@ async def _serve(
                 web.should_exit = True
                 await web_task
                 raise
+            try:
+                api, api_task = await _start_api(settings, api_port)
+            except devserver.DevServerError:
+                web.should_exit = codec.should_exit = True
+                await asyncio.gather(web_task, codec_task)
+                raise
             address = settings.temporal_address
             _say(f"Complaint form  http://127.0.0.1:{web_port}/complain")
             hook = f"http://127.0.0.1:{web_port}/api/complaints"
             _say(f"Webhook         POST {hook}  (secret in {settings.data_dir / 'webhook.secret'})")
             _say(f"Temporal        {address}   (export CONDUCT_TEMPORAL_ADDRESS={address})")
             _say(f"Temporal UI     http://127.0.0.1:{ui_port}")
+            _say(f"Officers' API   http://127.0.0.1:{api_port}   (export CONDUCT_API_URL=http://127.0.0.1:{api_port})")
+            _say(f"Officers' view  http://127.0.0.1:{api_port}/officers/   (read-only; sign in as a roster officer)")
             _say(
                 f"Codec endpoint  http://127.0.0.1:{codec_port}/signin   (the UI decodes for the MO and deputy; "
                 "a token: `conduct codec-token --as mo`)"
@@ -192,8 +208,8 @@ async def _serve(
             _say(f"{RUNNING} Open a sample case with `conduct demo` in another shell; Ctrl-C stops everything.")
             await stop.wait()
             _say("stopping...")
-            web.should_exit = codec.should_exit = True
-            await asyncio.gather(web_task, codec_task)
+            web.should_exit = codec.should_exit = api.should_exit = True
+            await asyncio.gather(web_task, codec_task, api_task)
     finally:
         watcher.cancel()
     if server.poll() is not None:
@@ -201,7 +217,12 @@ async def _serve(
 
 
 async def run_local(
-    data_dir: Path, port: int, ui_port: int, web_port: int = 8000, codec_port: int | None = None
+    data_dir: Path,
+    port: int,
+    ui_port: int,
+    web_port: int = 8000,
+    codec_port: int | None = None,
+    api_port: int = 8082,
 ) -> None:
     """`conduct dev`: the dev server (SQLite under `data_dir`), the worker in this process, the web
     app, the codec endpoint for the UI (`codec_port`, default CONDUCT_CODEC_PORT) and the outbox.
@@ -223,6 +244,12 @@ async def run_local(
                 raise devserver.DevServerError(
                     f"port {codec_port} for the codec endpoint is also another server's: set CONDUCT_CODEC_PORT"
                 )
+            if api_port in (port, ui_port, web_port, codec_port):
+                raise devserver.DevServerError(f"port {api_port} for the officers' API is also another server's")
+            if not devserver.port_free(api_port):
+                raise devserver.DevServerError(
+                    f"port {api_port} for the officers' API is already in use: choose another with --api-port"
+                )
             if not devserver.port_free(codec_port):
                 raise devserver.DevServerError(
                     f"port {codec_port} for the codec endpoint is already in use: "
@@ -235,7 +262,7 @@ async def run_local(
         _first_run(settings)
         problem: str | None = None
         try:
-            await _serve(settings, server, _Ports(port, ui_port, web_port, codec_port), stop)
+            await _serve(settings, server, _Ports(port, ui_port, web_port, codec_port, api_port), stop)
         except _Stopped:
             pass
         except devserver.DevServerError as err:

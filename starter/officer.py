@@ -10,6 +10,9 @@ this check stops an unknown person before anything reaches Temporal.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, NoReturn
 
 from conduct import audit
@@ -24,6 +27,21 @@ if TYPE_CHECKING:
 
 ROSTER_KEEPERS = frozenset({Role.MONITORING_OFFICER, Role.DEPUTY_MONITORING_OFFICER})
 AS_FLAG = "--as"
+# Inside the officers' API: the officer its request signed in (starter/api). Nothing on the
+# command line can change it: `--as` there is the API's to judge, before the command runs.
+_ACTING: ContextVar[Officer | None] = ContextVar("conduct_acting_officer", default=None)
+_IN_API: ContextVar[bool] = ContextVar("conduct_in_api", default=False)
+
+
+@contextmanager
+def acting_as(officer: Officer | None) -> Iterator[None]:
+    """Run a command in the API as `officer`, whom the API signed in (None: nobody, e.g. `--help`)."""
+    acting, in_api = _ACTING.set(officer), _IN_API.set(True)
+    try:
+        yield
+    finally:
+        _ACTING.reset(acting)
+        _IN_API.reset(in_api)
 
 
 def known_officer(roster: Roster | None, officer_id: str | None) -> Officer:
@@ -74,6 +92,11 @@ def _as_officer(settings: Settings, oidc: OidcSettings, roster: Roster | None, c
 def identify(settings: Settings, officer_id: str | None) -> Officer:
     """The acting officer: by `--as` (development issuer only) or by the cached sign-in; exit 3 when
     refused, exit 2 when nobody has signed in, exit 1 when the identity provider cannot be reached."""
+    if _IN_API.get():  # the API signed the request in; the command line has no say
+        acting = _ACTING.get()
+        if acting is None:
+            fail(Exit.USAGE, "sign in first: run `conduct login` (or pass --as OFFICER_ID to the development issuer)")
+        return acting
     from conduct.signin.config import OidcSettings
 
     oidc = OidcSettings()

@@ -86,7 +86,7 @@ def review(
     from conduct import reports
     from conduct.calendar import london_date
     from conduct.settings import get_settings
-    from starter import access_cli, officer
+    from starter import access_cli, officer, review_lines
 
     start, end = _day(from_), _day(to)
     cli_values.period(start, end)
@@ -123,6 +123,8 @@ def review(
             worst,
         )
     console.print(table)
+    _delays(result.lines)
+    review_lines.print_lapses_and_extensions(result.lines)
     projected = [line for line in result.lines if line.projected]
     if projected:
         console.print(f"Pending now, lapsed by {today} unless met first ({len(projected)}):")
@@ -130,6 +132,22 @@ def review(
             console.print(f"  {esc(line.reference)} {line.clock.value} due {line.due} ({line.days_late} days by then)")
     closed = "; ".join(f"{o.replace('_', ' ')} {n}" for o, n in result.closed.items()) or "none"
     console.print(f"Cases closed: {closed}")
+
+
+def _delays(lines: list[Any]) -> None:
+    """Each clock that lapsed (still lapsed, or met late) with the reason for its delay, if recorded."""
+    late = [line for line in lines if line.state.value in ("lapsed", "met_late") and not line.projected]
+    if not late:
+        return
+    console = output.out()
+    console.print(f"Lapsed or met late ({len(late)}), with the reason for the delay:")
+    for line in late:
+        state = "lapsed" if line.state.value == "lapsed" else f"met late on {line.met_on}"
+        reason = esc(line.delay_reason) if line.delay_reason else "no reason recorded (conduct note REF --delay-reason)"
+        console.print(
+            f"  {esc(line.reference)} {line.clock.value} due {line.due}, {state} ({line.days_late} days): {reason}",
+            soft_wrap=True,
+        )
 
 
 # ----------------------------------------------------------------------------- group statistics
@@ -268,15 +286,24 @@ def decisions(
 @handled
 def schedules_apply(council: Council = None, json_: Json = False, as_officer: AsOfficer = None) -> None:
     """Create or update (idempotent) the Schedule that sends the reports on 1 April, 1 July,
-    1 October and 1 January (year end), 07:00 Europe/London."""
+    1 October and 1 January (year end), 07:00 Europe/London; without --council, also the monthly
+    retention Schedule (the 1st, 03:00 Europe/London)."""
     from conduct.settings import get_settings
     from starter import access_cli, officer, session
-    from starter.schedules import apply_schedule
+    from starter.schedules import apply_retention_schedule, apply_schedule
 
     settings = get_settings()
     access_cli.may_run(settings, officer.identify(settings, as_officer), "schedules apply")
-    handle, what = session.run(settings, lambda client: apply_schedule(client, settings, council))
+
+    async def both(client: Any) -> tuple[Any, Any]:
+        reports = await apply_schedule(client, settings, council)
+        return reports, (await apply_retention_schedule(client, settings)) if council is None else None
+
+    (handle, what), retention = session.run(settings, both)
     if json_:
-        output.emit_json({"schedule": handle.id, "result": what})
+        extra = {"retention": {"schedule": retention[0].id, "result": retention[1]}} if retention else {}
+        output.emit_json({"schedule": handle.id, "result": what, **extra})
     else:
         output.done(f"schedule {handle.id} {what}")
+        if retention:
+            output.done(f"schedule {retention[0].id} {retention[1]}")

@@ -13,6 +13,7 @@ import json
 import tomllib
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -210,11 +211,31 @@ def roster_to_csv(roster: Roster) -> str:
 # ----------------------------------------------------------------------------- the register
 
 
+_KEPT_ENGINES: dict[tuple[str, str], Engine] | None = None  # the officers' API: one engine per process
+
+
+def keep_engines() -> None:
+    """Called by a long-running server (the officers' API): `register` then keeps one engine (its
+    connection pool, its schema checked once) instead of making and disposing one per command."""
+    global _KEPT_ENGINES
+    if _KEPT_ENGINES is None:
+        _KEPT_ENGINES = {}
+
+
 @contextmanager
 def register(settings: Settings) -> Iterator[Engine]:
     from conduct.register import create_schema, make_engine
 
-    engine = make_engine(settings.resolved_database_url, keys=settings.resolved_encryption_keys)
+    key = (settings.resolved_database_url, settings.resolved_encryption_keys)
+    if _KEPT_ENGINES is not None:
+        kept = _KEPT_ENGINES.get(key)
+        if kept is None:
+            kept = make_engine(key[0], keys=key[1])
+            create_schema(kept)
+            kept = _KEPT_ENGINES.setdefault(key, kept)
+        yield kept
+        return
+    engine = make_engine(key[0], keys=key[1])
     try:
         create_schema(engine)
         yield engine
@@ -226,11 +247,18 @@ def roster_in_force(settings: Settings) -> Roster | None:
     """The newest roster imported (every officer command checks `--as` against it)."""
     body = _newest_roster_body_from_sqlite_file(settings.resolved_database_url)
     if body is not None:
-        return Roster.model_validate_json(body)
+        return _parsed(body)
     from conduct.roster_store import current_roster
 
     with register(settings) as engine:
         return current_roster(engine)
+
+
+@lru_cache(maxsize=4)
+def _parsed(body: str) -> Roster:
+    """A roster body parsed once (the officers' API reads the roster in force on every request;
+    Roster is frozen, so sharing the parsed one is safe)."""
+    return Roster.model_validate_json(body)
 
 
 _SQLITE_FILE_URL = "sqlite:///"

@@ -1,7 +1,10 @@
 """The Temporal Schedule that runs the reporting workflow: each quarter (1 April, 1 July,
 1 October) and at year end (1 January: the fourth quarter and the calendar year), at 07:00
 London time. `apply_schedule` creates it, or updates it in place when it exists: running it
-twice leaves one schedule with the newest definition."""
+twice leaves one schedule with the newest definition.
+
+The retention schedule (`RETENTION_SCHEDULE_ID`) starts the `Retention` workflow on the 1st of
+each month at 03:00 London time (`apply_retention_schedule`, also run by `conduct schedules apply`)."""
 
 from __future__ import annotations
 
@@ -22,10 +25,13 @@ from temporalio.client import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from conduct.reports import ReportRequest
+from conduct.retention import RetentionRequest
 from conduct.settings import Settings
 from workflows.reporting import ReportingWorkflow
+from workflows.retention import RetentionWorkflow
 
 SCHEDULE_ID = "conduct-reports"
+RETENTION_SCHEDULE_ID = "conduct-retention"
 TIME_ZONE = "Europe/London"
 
 
@@ -63,11 +69,41 @@ def build_schedule(settings: Settings, council: str | None = None) -> Schedule:
     )
 
 
+def build_retention_schedule(settings: Settings) -> Schedule:
+    """Monthly: the 1st at 03:00 London time; a run still going when the next is due is not doubled."""
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            RetentionWorkflow.run, RetentionRequest(), id=RETENTION_SCHEDULE_ID, task_queue=settings.task_queue
+        ),
+        spec=ScheduleSpec(
+            calendars=[
+                ScheduleCalendarSpec(
+                    second=[ScheduleRange(0)],
+                    minute=[ScheduleRange(0)],
+                    hour=[ScheduleRange(3)],
+                    day_of_month=[ScheduleRange(1)],
+                    month=[ScheduleRange(1, 12)],
+                    comment="retention: closed cases past their council's retention period",
+                )
+            ],
+            time_zone_name=TIME_ZONE,
+        ),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+
+
+async def apply_retention_schedule(client: Client, settings: Settings) -> tuple[ScheduleHandle, str]:
+    """Create the monthly retention schedule, or update it in place."""
+    return await _apply(client, RETENTION_SCHEDULE_ID, build_retention_schedule(settings))
+
+
 async def apply_schedule(client: Client, settings: Settings, council: str | None = None) -> tuple[ScheduleHandle, str]:
     """Create the schedule, or update the existing one to this definition. Returns the handle and
     "created" or "updated"."""
-    schedule = build_schedule(settings, council)
-    ident = schedule_id(council)
+    return await _apply(client, schedule_id(council), build_schedule(settings, council))
+
+
+async def _apply(client: Client, ident: str, schedule: Schedule) -> tuple[ScheduleHandle, str]:
     handle = client.get_schedule_handle(ident)
     try:
         await handle.describe()

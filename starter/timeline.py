@@ -156,6 +156,11 @@ def action_substance(name: str, p: dict[str, Any]) -> tuple[str, str]:
         said.append(str(p.get("outcome", "")).replace("_", " "))
         said += [f"grounds: {_words(p.get('grounds'))}"] if p.get("grounds") else []
         said += [f"informal action: {_words(p.get('actions'))}"] if p.get("actions") else []
+        tests = p.get("tests") or {}
+        if tests:  # sections 3-4
+            failed = tests.get("failed") or []
+            said.append(f"initial tests not met: {_words(failed)}" if failed else "initial tests met")
+            said.append("public interest test " + ("met" if tests.get("public_interest") else "not met"))
         said.append(f"reasons: {p.get('reasons', '')}")
     elif name == "consult_ip":
         said.append(f"Independent Person {p.get('ip', '')}")
@@ -166,6 +171,8 @@ def action_substance(name: str, p: dict[str, Any]) -> tuple[str, str]:
     elif name == "hearing_outcome":
         said.append(str(p.get("finding", "")).replace("_", " "))
         said += [f"sanctions: {_words(p.get('sanctions'))}"] if p.get("sanctions") else []
+        if p.get("attended") is not None:  # R9
+            said.append("the subject member attended" if p.get("attended") else "proceeded in the subject's absence")
         said.append(f"reasons: {p.get('reasons', '')}")
     elif name == "informal_outcome":
         said.append("resolved" if p.get("resolved") else "unresolved")
@@ -186,9 +193,35 @@ def action_substance(name: str, p: dict[str, Any]) -> tuple[str, str]:
         )
     elif name == "adjourn_hearing":
         said.append(f"to {p.get('date', '')}: {p.get('reason', '')}")
+    elif name in ("police_answer", "association_answer"):  # R3
+        said.append(str(p.get("outcome", "")).replace("_", " "))
+        papers = str(p.get("text") or "")
     elif name == "appoint_investigator":
         said.append(f"Investigating Officer {p.get('investigator', '')}")
+    elif name in RECORD_ACTIONS:
+        return record_substance(name, p)
     return "; ".join(x for x in said if x), papers
+
+
+RECORD_ACTIONS = frozenset({"note", "letter", "conflict", "unlink", "link"})
+
+
+def record_substance(name: str, p: dict[str, Any]) -> tuple[str, str]:
+    """The record's actions (issue 16) and conflicts (R16): notes, letters' texts and conflicts'
+    reasons may name people, so they are papers."""
+    if name == "note":
+        clock = p.get("clock")
+        said = f"reason for the delay of the {clock or 'lapsed'} clock" if p.get("delay_reason") else "internal note"
+        return said, str(p.get("delay_reason") or p.get("text") or "")
+    if name == "letter":
+        return f"letter to the {str(p.get('to', '')).replace('_', ' ')}", str(p.get("text") or "")
+    if name == "conflict":
+        said = f"{p.get('conflicted', '')} has a conflict of interest and takes no part (R16)"
+        return said, str(p.get("reason") or "")
+    if name == "unlink":
+        return f"no longer considered with {p.get('other_reference', '')}: {p.get('reason', '')}", ""
+    reason = f": {p['reason']}" if p.get("reason") else ""
+    return f"with {p.get('other_reference', '')}{reason}", ""
 
 
 PAPERS_SHOWN = 300  # characters of a text from the papers in the table (--json has it whole)
@@ -331,7 +364,10 @@ class _Fold:
                     self.letters[letter] = entry
             entry.to.extend(to)
         elif kind == "publish_notice":
-            self.add(e, "published", "decision_notice", detail="decision notice published (R12)")
+            if _dict(request).get("status") == "withdrawn":
+                self.add(e, "published", "notice_withdrawn", detail="decision notice withdrawn (R12)")
+            else:
+                self.add(e, "published", "decision_notice", detail="decision notice published (R12)")
 
     def timer_started(self, e: HistoryEvent, value: Any) -> None:
         self.timers[e.event_id] = self.decoded.summaries.get(e.event_id, "")
@@ -386,6 +422,18 @@ class _Fold:
         attrs = e.workflow_execution_signaled_event_attributes
         if attrs.signal_name == "linked_with":
             self.add(e, "linked", "linked_with", detail=f"to be considered together with {value} (R14)")
+        elif attrs.signal_name == "unlinked_from":
+            notice = _dict(value)
+            detail = f"no longer considered with {notice.get('reference', '')}: {notice.get('reason', '')}"
+            self.add(e, "unlinked", "unlinked_from", detail=detail)
+        elif attrs.signal_name == "follow_lead":  # R14 (workflows/lead.py)
+            lead = _dict(value).get("reference", "")
+            self.add(e, "linked", "follow_lead", detail=f"follows the lead case {lead}: decided with it (R14)")
+        elif attrs.signal_name == "lead_moved":
+            notice = _dict(value)
+            what = str(notice.get("action", "")).replace("_", "-")
+            detail = f"{what} on the lead case {notice.get('reference', '')} applies here (R14)"
+            self.add(e, "linked", "lead_moved", detail=detail)
 
     def completed(self, e: HistoryEvent, value: Any) -> None:
         state = _dict(value)

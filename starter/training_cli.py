@@ -154,6 +154,15 @@ def attend(
         f"{len(added)} attendance(s) recorded for {session_id}",
         [f"already recorded: {', '.join(already)}"] if already else None,
     )
+    _sanctions_met(settings, as_officer, added)
+
+
+def _sanctions_met(settings: Settings, as_officer: str | None, members: list[str]) -> None:
+    """R17: a training sanction whose course these members have now attended is complied with."""
+    from starter import sanction_cli
+
+    for line in sanction_cli.complete_from_register(settings, as_officer, members) if members else []:
+        output.out().print(esc(line), soft_wrap=True)
 
 
 class TrainingFileError(ValueError):
@@ -250,6 +259,7 @@ def import_csv(
         f"{path}: {len(sessions)} session(s) ({new_sessions} new), {added} attendance(s) recorded "
         f"({len(attended) - added} already there)"
     )
+    _sanctions_met(settings, as_officer, sorted({member for _, member in attended}))
 
 
 # ----------------------------------------------------------------------------- reading

@@ -14,6 +14,7 @@ from conduct.vocabulary import (
     Nation,
     NoActionGround,
     Party,
+    Provision,
     Sanction,
     Stage,
 )
@@ -41,3 +42,4 @@ PartyWord = hyphenated(Party, "PartyWord")
 NationWord = hyphenated(Nation, "NationWord")
 ClockWord = hyphenated(ClockName, "ClockWord")
 FindingWord = hyphenated(Finding, "FindingWord")
+ProvisionWord = hyphenated(Provision, "ProvisionWord")

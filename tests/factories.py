@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from conduct.assessment import AssessmentTests
 from conduct.case import (
     CaseState,
     Clock,
@@ -193,6 +194,11 @@ def roster() -> Roster:
     )
 
 
+# Sections 3-4: every assessment records the initial tests and the public interest test.
+TESTED = AssessmentTests(public_interest=True, public_interest_reason="A serious allegation, worth taking further.")
+UNMERITED = AssessmentTests(public_interest=False, public_interest_reason="Too minor to merit any further action.")
+
+
 def intake(**overrides: Any) -> ComplaintIntake:
     """A public complaint about Cllr Desmond Achterberg (wbc-04, Labour; leader wbc-03)."""
     data: dict[str, Any] = {
@@ -213,6 +219,20 @@ def intake(**overrides: Any) -> ComplaintIntake:
     }
     data.update(overrides)
     return ComplaintIntake.model_validate(data)
+
+
+def parish_intake(complainant_member: str | None = "lpc-02", **overrides: Any) -> ComplaintIntake:
+    """Section 4's parish case: Cllr Wendy Ambrose (lpc-02) complains about Cllr Victor Hale (lpc-01),
+    both of Lancing Parish Council. `complainant_member=None`: a member of the public complains instead."""
+    complainant = (
+        Complainant(
+            name="Wendy Ambrose", email="wendy.ambrose@lancing-parish.example", type="councillor",
+            member_id=complainant_member,
+        )
+        if complainant_member
+        else intake().complainant
+    )  # fmt: skip
+    return intake(council="lancing-parish", subject_members=["lpc-01"], complainant=complainant, **overrides)
 
 
 def start_complaint(**overrides: Any) -> StartComplaint:

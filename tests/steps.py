@@ -1,9 +1,9 @@
 """Steps shared by the workflow tests: officers' ids and the common routes through a case."""
 
-from datetime import date
+from datetime import date, time
 
 from conduct import actions as a
-from conduct.vocabulary import AssessmentOutcome, Finding, Party, Sanction
+from conduct.vocabulary import AssessmentOutcome, Finding, Party, Provision, Sanction
 from tests import factories
 from tests.harness import Case, CaseDriver
 
@@ -41,7 +41,10 @@ def roles_for(letters: list[tuple[str, str]], template: str) -> list[str]:
 
 
 async def refer_and_investigate(driver: CaseDriver, case: Case) -> None:
-    await case.act("assess", a.Assess(officer=MO, outcome=AssessmentOutcome.INVESTIGATE, reasons="Serious."))
+    await case.act(
+        "assess",
+        a.Assess(officer=MO, outcome=AssessmentOutcome.INVESTIGATE, reasons="Serious.", tests=factories.TESTED),
+    )
     await driver.travel_to_day(date(2029, 11, 12))
     await case.act("appoint_investigator", a.AppointInvestigator(officer=MO, investigator=IO))
     await driver.travel_to_day(date(2029, 12, 17))
@@ -61,7 +64,9 @@ async def drive_to_published_breach(driver: CaseDriver) -> Case:
     )
     subject = factories.intake().subject_members[0]
     panel = panel_for("worthing", {subject})
-    hearing = a.ScheduleHearing(officer=DEM, date=date(2030, 2, 20), panel=panel, ip="ip-3")
+    hearing = a.ScheduleHearing(
+        officer=DEM, date=date(2030, 2, 20), panel=panel, ip="ip-3", starts_at=time(10), venue="Council Chamber"
+    )
     result = await case.act("schedule_hearing", hearing)
     assert result.warnings == []
     await driver.travel_to_day(date(2030, 2, 18))
@@ -70,12 +75,18 @@ async def drive_to_published_breach(driver: CaseDriver) -> Case:
     await case.act(
         "hearing_outcome",
         a.RecordHearingOutcome(
+            attended=True,
             officer=DEM,
             finding=Finding.BREACH,
             sanctions=[Sanction.FORMAL_LETTER, Sanction.COMMITTEE_REMOVAL],
+            committee="Planning",  # R10: the committee and the period
+            committee_until=date(2030, 9, 30),
             reasons="On the balance of probabilities the member breached paragraph 1.",
+            breached=[Provision.RESPECT],
+            ip_view="The Independent Person considered that the member failed to show respect.",
         ),
     )
     await driver.travel_to_day(date(2030, 3, 12))
-    await case.act("issue_notice", a.IssueNotice(officer=MO))
+    await case.act("issue_notice", a.IssueNotice(officer=MO))  # R12: drafts the public notice
+    await case.act("publish", a.Publish(officer=MO))  # the MO approves it
     return case

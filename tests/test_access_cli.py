@@ -40,7 +40,8 @@ async def appointed(conduct: Conduct, **intake: Any) -> str:
     ref = await conduct.open_case(**intake)
     await conduct.ok("triage", ref, "--notify")
     await conduct.ok("consult-ip", ref, "--ip", "ip-1", "--text", "Merits investigation.")
-    await conduct.ok("assess", ref, "--outcome", "investigate", "--text", "If proved, a breach of paragraph 1.")
+    await conduct.ok("assess", ref, "--outcome", "investigate", "--text", "If proved, a breach of paragraph 1.",
+                     "--tests-met", "--public-interest", "met", "--public-interest-reason", "Serious.")  # fmt: skip
     await conduct.ok("appoint-investigator", ref, "--officer", "io-1")
     return ref
 

@@ -101,3 +101,35 @@ async def test_keys_rotate_by_id_while_cases_stay_open(env: WorkflowEnvironment,
         result = await case.handle.execute_update("triage", signed, id="t-1", result_type=ActionResult)
         assert result.stage == "assessment"
         await case.act("consult_ip", a.ConsultIndependentPerson(officer=MO, ip="ip-1", view="Merits a look."))
+
+
+async def test_links_sent_straight_to_temporal_are_ignored_and_signed_ones_taken(driver: CaseDriver) -> None:
+    """R14's links are signals between cases, which have no validator: with nothing but access to
+    Temporal, `linked_with` / `unlinked_from` linked and unlinked any two cases. Each now carries the
+    officer's signed action, and the receiving case checks it."""
+    from workflows.linking import LinkNotice
+    from workflows.record import UnlinkNotice
+
+    await driver.travel_to_day(RECEIVED)
+    first = await driver.open("WBC-2029-0001")
+    second = await driver.open("WBC-2029-0002")
+    bare = a.Link(officer=MO, other_reference=second.reference, other_subjects=["wbc-04"])
+    await second.handle.signal("linked_with", first.reference)  # a bare reference, as before
+    await second.handle.signal("linked_with", LinkNotice(reference=first.reference, link=bare))  # unsigned
+    forged = attest(
+        driver.settings, first.reference, "link", bare.model_copy(update={"other_reference": "WBC-2029-0099"}), "u"
+    )
+    await second.handle.signal("linked_with", LinkNotice(reference=first.reference, link=forged))  # another case's
+    state = await second.status()
+    assert state.linked == []
+    ignored = [t.summary for t in state.timeline if t.event == "link_refused"]
+    assert len(ignored) == 3 and "no signed action" in ignored[0] and "names another case" in ignored[2], ignored
+
+    await first.act("link", bare)  # through the service: signed, and both cases record it
+    assert (await second.status()).linked == [first.reference]
+    from conduct.record_actions import Unlink
+
+    unsigned = Unlink(officer=MO, other_reference=second.reference, reason="forged")
+    await second.handle.signal("unlinked_from", UnlinkNotice(reference=first.reference, reason="x", unlink=unsigned))
+    await second.handle.signal("unlinked_from", UnlinkNotice(reference=first.reference, reason="x"))
+    assert (await second.status()).linked == [first.reference]

@@ -110,12 +110,14 @@ def test_a_blank_reference_is_a_usage_error(cli: Cli) -> None:
 def test_vocabulary_words_are_accepted_as_the_output_spells_them(cli: Cli) -> None:
     """`--stage hearing_pending` and `--clock comment_period` exited 2. Refused here for want of
     Temporal (exit 1) or a case, never as bad usage: the words were taken."""
+    for word in ("hearing_pending", "hearing-pending"):  # read from the register: no Temporal needed
+        listed = cli("cases", "--stage", word)
+        assert listed.exit_code == 0 and "no cases match" in listed.output, (word, listed.output)
     for args in (
-        ("cases", "--stage", "hearing_pending"),
-        ("cases", "--stage", "hearing-pending"),
         ("stop-clock", "WBC-2026-0001", "--reason", "x", "--clock", "comment_period"),
-        ("assess", "WBC-2026-0001", "--outcome", "no_action", "--ground", "not_as_member", "--text", "x"),
-    ):
+        ("assess", "WBC-2026-0001", "--outcome", "no_action", "--ground", "not_as_member", "--text", "x",
+         "--test-failed", "code_engaged", "--public-interest", "not_met", "--public-interest-reason", "x"),
+    ):  # fmt: skip
         result = cli(*args)
         assert result.exit_code == 1 and "cannot reach Temporal" in result.output, (args, result.output)
     nations = cli("deadlines", "--from", "2026-12-21", "--nation", "northern_ireland", "--json")
@@ -224,6 +226,20 @@ def test_deadlines_works_anywhere_with_the_nation_alone(tmp_path: Path, monkeypa
     assert result.exit_code == 0, result.output
     assert '"assessment": "2027-01-22"' in result.stdout
     assert not nowhere.exists()
+
+
+def test_the_last_working_day_for_a_walk_through_on_any_day(cli: Cli) -> None:
+    """The README fixes its hearing for the day it is run; a hearing is never on a weekend or bank
+    holiday, so on those days it uses the working day before, which this prints alone."""
+    for day, nation, expected in (
+        ("2026-11-30", "england", "2026-11-30"),  # a Monday
+        ("2026-11-29", "england", "2026-11-27"),  # a Sunday: the Friday before
+        ("2026-12-28", "england", "2026-12-24"),  # the Boxing Day substitute, Christmas, the weekend
+        ("2027-01-04", "scotland", "2026-12-31"),  # 2 and 1 January (and the 3rd, a Sunday) in Scotland
+        ("2027-03-17", "northern_ireland", "2027-03-16"),  # St Patrick's Day
+    ):
+        result = cli("deadlines", "--from", day, "--nation", nation, "--last-working-day")
+        assert result.exit_code == 0 and result.stdout.strip() == expected, (day, nation, result.output)
 
 
 # ----------------------------------------------------------------------------- --file
@@ -394,7 +410,7 @@ def test_allowed_now_lists_a_hearing_outcome_only_from_the_hearing_day() -> None
     on_the_day = [entry.split(" ")[0] for entry in rules.allowed_now(case, hearing_day)]
     assert "hearing-outcome" not in before and "adjourn-hearing" in before
     assert "hearing-outcome" in on_the_day
-    payload = a.RecordHearingOutcome(officer="dem", finding=Finding.NO_BREACH, reasons="x")
+    payload = a.RecordHearingOutcome(attended=True, officer="dem", finding=Finding.NO_BREACH, reasons="x")
     day_before = date.fromordinal(hearing_day.toordinal() - 1)
     refused = rules.refusal(case, factories.roster(), "hearing_outcome", payload, day_before)
     assert refused is not None and "its outcome can be recorded from that day" in refused

@@ -24,7 +24,13 @@ from tests import factories
 from tests.harness import Case, CaseDriver, Refused
 from tests.steps import DEM, IO, MO, RECEIVED, open_and_triage, panel_for, refer_and_investigate, roles_for
 
-NO_ACTION = a.Assess(officer=MO, outcome=AssessmentOutcome.NO_ACTION, grounds=[NoActionGround.TRIVIAL], reasons="x")
+NO_ACTION = a.Assess(
+    officer=MO,
+    outcome=AssessmentOutcome.NO_ACTION,
+    grounds=[NoActionGround.TRIVIAL],
+    reasons="x",
+    tests=factories.UNMERITED,
+)
 
 
 async def overdue_attribute(case: Case) -> bool | None:
@@ -142,7 +148,10 @@ async def test_stopped_clock_leaves_paused_days_out_of_its_due_date(driver: Case
 
 async def test_investigator_appointment_clock_escalates_after_14_days(driver: CaseDriver) -> None:
     case = await open_and_triage(driver)
-    await case.act("assess", a.Assess(officer=MO, outcome=AssessmentOutcome.INVESTIGATE, reasons="Serious."))
+    await case.act(
+        "assess",
+        a.Assess(officer=MO, outcome=AssessmentOutcome.INVESTIGATE, reasons="Serious.", tests=factories.TESTED),
+    )
     clock = (await case.status()).clocks[ClockName.INVESTIGATOR_APPOINTMENT]
     assert clock.due == date(2029, 11, 19)  # Mon 5 Nov + 14 calendar days
     await driver.travel_to_day(date(2029, 11, 20))
@@ -157,7 +166,10 @@ async def test_investigator_appointment_clock_escalates_after_14_days(driver: Ca
 
 async def test_comment_period_closes_itself_without_escalation(driver: CaseDriver) -> None:
     case = await open_and_triage(driver)
-    await case.act("assess", a.Assess(officer=MO, outcome=AssessmentOutcome.INVESTIGATE, reasons="Serious."))
+    await case.act(
+        "assess",
+        a.Assess(officer=MO, outcome=AssessmentOutcome.INVESTIGATE, reasons="Serious.", tests=factories.TESTED),
+    )
     await case.act("appoint_investigator", a.AppointInvestigator(officer=MO, investigator=IO))
     await driver.travel_to_day(date(2029, 12, 17))
     await case.act("draft_report", a.DraftReport(officer=IO, text="Draft."))
@@ -180,7 +192,10 @@ async def test_comment_period_closes_itself_without_escalation(driver: CaseDrive
 
 async def test_investigation_target_escalates_to_the_investigating_officer_too(driver: CaseDriver) -> None:
     case = await open_and_triage(driver)
-    await case.act("assess", a.Assess(officer=MO, outcome=AssessmentOutcome.INVESTIGATE, reasons="Serious."))
+    await case.act(
+        "assess",
+        a.Assess(officer=MO, outcome=AssessmentOutcome.INVESTIGATE, reasons="Serious.", tests=factories.TESTED),
+    )
     await driver.travel_to_day(date(2029, 11, 12))
     await case.act("appoint_investigator", a.AppointInvestigator(officer=MO, investigator=IO))
     clock = (await case.status()).clocks[ClockName.INVESTIGATION]
@@ -211,8 +226,18 @@ async def test_hearing_and_decision_notice_clocks(driver: CaseDriver) -> None:
     assert (await case.status()).clocks[ClockName.HEARING].due == date(2030, 4, 7)  # 7 Jan + 3 months
     subject = factories.intake().subject_members[0]
     panel = panel_for("worthing", {subject})
-    await case.act("schedule_hearing", a.ScheduleHearing(officer=DEM, date=date(2030, 4, 10), panel=panel, ip="ip-3"))
-    outcome = a.RecordHearingOutcome(officer=DEM, finding=Finding.BREACH, sanctions=[Sanction.TRAINING], reasons="x")
+    late = a.ScheduleHearing(officer=DEM, date=date(2030, 4, 10), panel=panel, ip="ip-3", reason="No panel sooner.")
+    await case.act("schedule_hearing", late)  # R9: after the due date, with a reason
+    outcome = a.RecordHearingOutcome(
+        attended=True,
+        officer=DEM,
+        finding=Finding.BREACH,
+        sanctions=[Sanction.TRAINING],
+        course="Code of Conduct refresher",
+        reasons="x",
+        breached=["respect"],
+        ip_view="x",
+    )
     await driver.travel_to_day(date(2030, 4, 8))
     state = await case.status()
     assert (state.clocks[ClockName.HEARING].state, state.overdue) == (ClockState.LAPSED, True)

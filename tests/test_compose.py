@@ -22,6 +22,7 @@ DOCKERFILE = PROJECT_ROOT / "Dockerfile"
 ENV_EXAMPLE = PROJECT_ROOT / ".env.example"
 PYPROJECT = PROJECT_ROOT / "pyproject.toml"
 PROMETHEUS_DIR = PROJECT_ROOT / "deploy" / "prometheus"
+MAKE_CERTS = PROJECT_ROOT / "deploy" / "tls" / "make-certs.sh"
 
 SERVICES = {
     "postgresql",
@@ -30,16 +31,24 @@ SERVICES = {
     "temporal-ui",
     "worker",
     "web",
+    "api",
     "codec",
     "mailpit",
     "prometheus",
+    "tls-setup",
 }
+ONE_SHOT = {"temporal-setup", "tls-setup"}
+# The servers that hold a Temporal client (README "mTLS to Temporal"); the codec endpoint decodes what
+# the browser sends it and never calls Temporal.
+TEMPORAL_CLIENTS = {"worker", "web", "api"}
 REQUIRED = {
     "POSTGRES_PASSWORD",
     "CONDUCT_ENCRYPTION_KEYS",
     "CONDUCT_WEBHOOK_SECRET",
     "CONDUCT_WEB_SECRET",
     "CONDUCT_CODEC_SECRET",
+    "CONDUCT_ATTESTATION_KEY",
+    "CONDUCT_ATTESTATION_PUBLIC_KEYS",
 }
 # ${VAR}, ${VAR:-default}, ${VAR:?message}, $VAR; `$$` is an escaped dollar, not a variable.
 VARIABLE = re.compile(r"(?<!\$)(?:\$\$)*\$(?:\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|([A-Za-z_][A-Za-z0-9_]*))")
@@ -146,17 +155,19 @@ def test_worker_and_web_build_from_the_dockerfile(compose: dict) -> None:
 
 def test_dependencies_wait_for_health_and_setup(compose: dict) -> None:
     services = compose["services"]
-    for name in ("worker", "web"):
+    for name in ("worker", "web", "api"):
         depends = services[name]["depends_on"]
         assert depends["postgresql"]["condition"] == "service_healthy"
         assert depends["temporal"]["condition"] == "service_healthy"
         assert depends["temporal-setup"]["condition"] == "service_completed_successfully"
     assert services["temporal"]["depends_on"]["postgresql"]["condition"] == "service_healthy"
-    for name in ("postgresql", "temporal", "web"):
+    assert services["temporal"]["depends_on"]["tls-setup"]["condition"] == "service_completed_successfully"
+    for name in ("postgresql", "temporal", "web", "api"):
         assert "healthcheck" in services[name], name
-    for name in SERVICES - {"temporal-setup"}:
+    for name in SERVICES - ONE_SHOT:
         assert services[name].get("restart") in ("unless-stopped", "always"), name
     assert services["temporal-setup"].get("restart") in ("on-failure", "no", None)
+    assert services["tls-setup"].get("restart") in ("no", None)  # missing certificates: fail once, say why
 
 
 def test_temporal_on_postgresql(compose: dict) -> None:
@@ -172,7 +183,7 @@ def test_temporal_on_postgresql(compose: dict) -> None:
 def test_case_register_on_its_own_postgresql_database(compose: dict) -> None:
     temporal = _env(compose["services"]["temporal"])
     temporal_databases = {temporal.get("DBNAME", "temporal"), temporal.get("VISIBILITY_DBNAME", "temporal_visibility")}
-    for name in ("worker", "web"):
+    for name in ("worker", "web", "api"):
         env = _env(compose["services"][name])
         url = env["CONDUCT_DATABASE_URL"]
         assert url.startswith("postgresql+psycopg://"), url
@@ -218,6 +229,206 @@ def test_every_variable_is_in_env_example() -> None:
     assert used >= REQUIRED
     assert used - _env_example_names() == set()
     assert "new_key_spec" in ENV_EXAMPLE.read_text()
+
+
+# ----------------------------------------------------------------------------- the officers' API
+
+
+def test_the_officers_api_is_a_service_of_its_own(compose: dict) -> None:
+    api = compose["services"]["api"]
+    build = api["build"]
+    assert (PROJECT_ROOT / build["context"] / build.get("dockerfile", "Dockerfile")).resolve() == DOCKERFILE.resolve()
+    command = api["command"]
+    assert command[:2] == ["conduct", "api"]
+    assert command[command.index("--host") + 1] == "0.0.0.0"
+    assert command[command.index("--port") + 1] == "8082"
+    # Published on this machine unless the council names its own network's address.
+    assert api["ports"] == ["${CONDUCT_API_BIND:-127.0.0.1}:${CONDUCT_API_PORT:-8082}:8082"]
+    env = _env(api)
+    for name in ("CONDUCT_OIDC_ISSUER", "CONDUCT_OIDC_CLIENT_ID", "CONDUCT_OIDC_AUDIENCE"):
+        assert env[name].startswith("${" + name + ":-"), name
+    assert env["CONDUCT_CODEC_SECRET"].startswith("${CONDUCT_CODEC_SECRET:?")  # codec tokens are issued here
+    assert "8082" in api["healthcheck"]["test"][-1] and "/v1/health" in api["healthcheck"]["test"][-1]
+
+
+def test_only_the_api_holds_the_attestation_signing_key(compose: dict) -> None:
+    """The workers verify officer actions with the public key alone; a server that could sign one
+    would let whoever runs it forge an officer's action past the API."""
+    holders = {name for name, service in compose["services"].items() if "CONDUCT_ATTESTATION_KEY" in _env(service)}
+    assert holders == {"api"}
+    assert _env(compose["services"]["worker"])["CONDUCT_ATTESTATION_PUBLIC_KEYS"].startswith(
+        "${CONDUCT_ATTESTATION_PUBLIC_KEYS:?"
+    )
+
+
+def test_header_tells_officers_to_use_the_api_not_temporal() -> None:
+    header = "\n".join(line for line in COMPOSE.read_text().splitlines() if line.startswith("#"))
+    assert "CONDUCT_API_URL=http://localhost:8082" in header
+    assert "conduct login" in header
+    assert "CONDUCT_TEMPORAL_ADDRESS" not in header
+
+
+def test_the_worker_and_the_api_see_the_web_apps_evidence(compose: dict) -> None:
+    """The web app keeps uploads in its DATA_DIR/uploads; `conduct evidence` (through the API) reads
+    them and retention (the worker, `conduct retention`) deletes them: one volume, one folder."""
+    services = compose["services"]
+    web_mounts = dict(volume.split(":")[:2] for volume in services["web"]["volumes"])
+    web_data = _env(services["web"])["CONDUCT_DATA_DIR"]
+    uploads_volume = next(volume for volume, path in web_mounts.items() if path == web_data)
+    for name in ("worker", "api"):
+        mounts = {path: volume for volume, path in (v.split(":")[:2] for v in services[name]["volumes"])}
+        upload_dir = Path(_env(services[name])["CONDUCT_UPLOAD_DIR"])
+        assert upload_dir.name == "uploads"
+        assert mounts[str(upload_dir.parent)] == uploads_volume, name
+
+
+# ----------------------------------------------------------------------------- mTLS to Temporal
+
+
+def _handovers(compose: dict) -> dict[str, tuple[str, str]]:
+    """tls-setup's `hand_over NAME UID:GID` lines: {certificate name: (uid, gid)}."""
+    command = compose["services"]["tls-setup"]["command"]
+    script = "\n".join(command) if isinstance(command, list) else command
+    return {name: (uid, gid) for name, uid, gid in re.findall(r"^\s*hand_over (\S+) (\d+):(\d+)\s*$", script, re.M)}
+
+
+def _tls_volume(service: dict, directory: str) -> str:
+    """The volume mounted read-only at `directory`, where the service's certificate is."""
+    mounts = [volume.split(":") for volume in service.get("volumes", [])]
+    found = [parts[0] for parts in mounts if parts[1] == directory]
+    assert len(found) == 1, f"no single volume at {directory}: {mounts}"
+    assert [parts for parts in mounts if parts[1] == directory][0][2:] == ["ro"]
+    return found[0]
+
+
+def _certificate_of(compose: dict, name: str) -> str:
+    """The certificate name whose files tls-setup puts in the volume `name` mounts them from."""
+    service = compose["services"][name]
+    env = _env(service)
+    if "CONDUCT_TEMPORAL_ADDRESS" in env:
+        paths = [env.get(f"CONDUCT_TEMPORAL_TLS_{part}", "") for part in ("CERT", "KEY", "CA")]
+    else:
+        paths = [env.get(f"TEMPORAL_TLS_{part}", "") for part in ("CERT", "KEY", "CA")]
+    assert all(paths), f"{name} reaches Temporal without a client certificate, key and CA: {paths}"
+    directory = {str(Path(path).parent) for path in paths}
+    assert len(directory) == 1, directory
+    assert [Path(path).name for path in paths] == ["tls.pem", "tls.key", "ca.pem"]
+    volume = _tls_volume(service, directory.pop())
+    mounts = {volume.split(":")[0]: volume.split(":")[1] for volume in compose["services"]["tls-setup"]["volumes"]}
+    return mounts[volume].removeprefix("/tls/")
+
+
+def test_every_temporal_client_has_its_own_certificate(compose: dict) -> None:
+    services = compose["services"]
+    conduct_clients = {name for name, service in services.items() if "CONDUCT_TEMPORAL_ADDRESS" in _env(service)}
+    assert conduct_clients == TEMPORAL_CLIENTS
+    other_clients = {name for name, service in services.items() if "TEMPORAL_ADDRESS" in _env(service)}
+    assert other_clients == {"temporal-ui", "temporal-setup"}
+    certificates = {name: _certificate_of(compose, name) for name in conduct_clients | other_clients}
+    assert certificates == {
+        "worker": "worker",
+        "web": "web",
+        "api": "api",
+        "temporal-ui": "ui",
+        "temporal-setup": "admin-tools",
+    }
+    # The UI checks the server's name (the conduct servers and the CLI always do).
+    ui = _env(services["temporal-ui"])
+    assert ui["TEMPORAL_TLS_ENABLE_HOST_VERIFICATION"] == "true"
+    assert ui["TEMPORAL_TLS_SERVER_NAME"] == "temporal"
+    assert ui["TEMPORAL_DISABLE_WRITE_ACTIONS"] == "${TEMPORAL_UI_DISABLE_WRITE_ACTIONS:-true}"
+    # Nobody else holds a certificate: the codec endpoint never calls Temporal.
+    assert not any(volume.startswith("tls-") for volume in services["codec"].get("volumes", []))
+
+
+def test_temporal_requires_client_certificates(compose: dict) -> None:
+    temporal = compose["services"]["temporal"]
+    env = _env(temporal)
+    directory = "/etc/temporal/tls"
+    assert _tls_volume(temporal, directory) == "tls-temporal"
+    assert env["TEMPORAL_TLS_REQUIRE_CLIENT_AUTH"] == "true"
+    for name in ("TEMPORAL_TLS_SERVER_CERT", "TEMPORAL_TLS_FRONTEND_CERT", "TEMPORAL_TLS_CERT"):
+        assert env[name] == f"{directory}/tls.pem", name
+    for name in ("TEMPORAL_TLS_SERVER_KEY", "TEMPORAL_TLS_FRONTEND_KEY", "TEMPORAL_TLS_KEY"):
+        assert env[name] == f"{directory}/tls.key", name
+    # The CA that signs the clients' certificates is the one the frontend checks them against.
+    for name in ("TEMPORAL_TLS_SERVER_CA_CERT", "TEMPORAL_TLS_CLIENT1_CA_CERT", "TEMPORAL_TLS_CLIENT2_CA_CERT"):
+        assert env[name] == f"{directory}/ca.pem", name
+    for name in ("TEMPORAL_TLS_FRONTEND_SERVER_NAME", "TEMPORAL_TLS_INTERNODE_SERVER_NAME", "TEMPORAL_TLS_SERVER_NAME"):
+        assert env[name] == "temporal", name  # the name in the server certificate (deploy/tls/make-certs.sh)
+    assert re.search(r"^SERVER=temporal$", MAKE_CERTS.read_text(), re.M)
+
+
+def _published(port: object) -> tuple[str | None, str | None, str]:
+    """(host address, host port, container port) of one `ports:` entry."""
+    if isinstance(port, dict):
+        return port.get("host_ip"), str(port.get("published", "")) or None, str(port["target"])
+    parts = str(port).split("/")[0].split(":")
+    container = parts[-1]
+    host_port = parts[-2] if len(parts) >= 2 else None
+    address = ":".join(parts[:-2]) if len(parts) >= 3 else None
+    return address, host_port, container
+
+
+def test_temporal_is_published_on_this_machine_only(compose: dict) -> None:
+    """Officers reach the API, never Temporal: no service publishes 7233 beyond 127.0.0.1."""
+    for name, service in compose["services"].items():
+        for port in service.get("ports", []):
+            address, host_port, container = _published(port)
+            if "7233" in (host_port, container):
+                assert name == "temporal", f"{name} publishes Temporal's port: {port}"
+                assert address == "127.0.0.1", f"Temporal is published beyond this machine: {port}"
+
+
+def test_tls_setup_hands_each_service_its_own_directory(compose: dict) -> None:
+    setup = compose["services"]["tls-setup"]
+    handovers = _handovers(compose)
+    made = re.search(r"^SERVER=(\S+)\s*$", MAKE_CERTS.read_text(), re.M).group(1)
+    clients = re.search(r'^CLIENTS="([^"]*)"', MAKE_CERTS.read_text(), re.M).group(1).split()
+    assert set(handovers) == {made, *clients}  # every certificate the script makes, and no other
+    mounts = dict(volume.split(":")[:2] for volume in setup["volumes"])
+    assert mounts.pop("./deploy/tls/certs") == "/certs"
+    assert setup["volumes"][0].endswith(":ro")
+    assert sorted(mounts.values()) == sorted(f"/tls/{name}" for name in handovers)
+    assert all(volume in compose["volumes"] for volume in mounts)
+    # The conduct servers run as the image's user; the CA's key is never handed over.
+    uid = re.search(r"useradd .*--uid (\d+)", DOCKERFILE.read_text()).group(1)
+    for name in TEMPORAL_CLIENTS:
+        assert handovers[name] == (uid, uid), name
+    assert "ca.key" not in "\n".join(setup["command"])
+
+
+def test_tls_setup_script_copies_private_files(compose: dict, tmp_path: Path) -> None:
+    """tls-setup's own script, run here on a made-up tree: each directory ends up owned by its
+    service's user, 0700, its files 0600; a missing certificate stops it with what to run."""
+    if os.geteuid() != 0:
+        pytest.skip("tls-setup changes owners: run as root to check it")
+    if shutil.which("sh") is None:
+        pytest.skip("no sh")
+    script = compose["services"]["tls-setup"]["command"][0].replace("$$", "$")
+    script = script.replace('"/certs/', f'"{tmp_path}/certs/').replace('"/tls/', f'"{tmp_path}/tls/')
+    handovers = _handovers(compose)
+    for name in handovers:
+        (tmp_path / "certs" / name).mkdir(parents=True)
+        (tmp_path / "tls" / name).mkdir(parents=True)
+        for file in ("tls.pem", "tls.key", "ca.pem"):
+            (tmp_path / "certs" / name / file).write_text(f"{name} {file}\n")
+    run = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=30)
+    assert run.returncode == 0, run.stderr
+    for name, (uid, gid) in handovers.items():
+        directory = tmp_path / "tls" / name
+        assert (directory.stat().st_uid, directory.stat().st_gid) == (int(uid), int(gid))
+        assert directory.stat().st_mode & 0o777 == 0o700
+        assert sorted(path.name for path in directory.iterdir()) == ["ca.pem", "tls.key", "tls.pem"]
+        for path in directory.iterdir():
+            assert path.stat().st_mode & 0o777 == 0o600, path
+            assert path.stat().st_uid == int(uid)
+            assert path.read_text() == f"{name} {path.name}\n"
+
+    (tmp_path / "certs" / "api" / "tls.key").unlink()
+    missing = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=30)
+    assert missing.returncode != 0
+    assert "deploy/tls/certs/api/tls.key is missing: run deploy/tls/make-certs.sh" in missing.stderr
 
 
 # ----------------------------------------------------------------------------- monitoring

@@ -30,7 +30,10 @@ def body(message) -> str:  # noqa: ANN001
 async def test_confidential_complainant_is_never_named_to_the_subject_side(driver: CaseDriver) -> None:
     intake = factories.intake(confidential=True, confidentiality_reason="I fear reprisals at work.")
     case = await open_and_triage(driver, intake=intake)
-    await case.act("assess", a.Assess(officer=MO, outcome=AssessmentOutcome.INVESTIGATE, reasons="Serious."))
+    await case.act(
+        "assess",
+        a.Assess(officer=MO, outcome=AssessmentOutcome.INVESTIGATE, reasons="Serious.", tests=factories.TESTED),
+    )
     await case.act("appoint_investigator", a.AppointInvestigator(officer=MO, investigator=IO))
     await case.settle()
     complainant_email = str(intake.complainant.email)

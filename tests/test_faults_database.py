@@ -61,7 +61,12 @@ from worker import build_worker
 BACKENDS = ["postgresql", "sqlite"]
 TRIAGE = a.Triage(officer=MO, notify=True)
 CONSULT = a.ConsultIndependentPerson(officer=MO, ip="ip-1", view="Merits a look.")
-INVESTIGATE = a.Assess(officer=MO, outcome=AssessmentOutcome.INVESTIGATE, reasons="Serious.")
+INVESTIGATE = a.Assess(
+    officer=MO,
+    outcome=AssessmentOutcome.INVESTIGATE,
+    reasons="Serious.",
+    tests={"public_interest": True, "public_interest_reason": "x"},
+)
 OUTAGE_SKIP = timedelta(seconds=30)  # virtual time during the outage: attempts at 0, 2, 6, 14 and 30 s
 WAIT = 30.0  # seconds of wall clock for anything the test waits on
 

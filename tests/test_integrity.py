@@ -140,7 +140,11 @@ async def awaiting_information(driver: CaseDriver) -> Case:
 async def in_informal_resolution(driver: CaseDriver) -> Case:
     case = await open_and_triage(driver)
     assess = a.Assess(
-        officer=MO, outcome=AssessmentOutcome.INFORMAL, actions=["apology"], reasons="An apology would resolve it."
+        officer=MO,
+        outcome=AssessmentOutcome.INFORMAL,
+        actions=["apology"],
+        reasons="An apology would resolve it.",
+        tests=factories.TESTED,
     )
     await case.act("assess", assess)
     return case
@@ -148,7 +152,10 @@ async def in_informal_resolution(driver: CaseDriver) -> Case:
 
 async def at_appointment(driver: CaseDriver) -> Case:
     case = await open_and_triage(driver)
-    await case.act("assess", a.Assess(officer=MO, outcome=AssessmentOutcome.INVESTIGATE, reasons="Serious."))
+    await case.act(
+        "assess",
+        a.Assess(officer=MO, outcome=AssessmentOutcome.INVESTIGATE, reasons="Serious.", tests=factories.TESTED),
+    )
     return case
 
 
@@ -195,7 +202,9 @@ async def on_hearing_day(driver: CaseDriver) -> Case:
 
 async def at_decision_notice(driver: CaseDriver) -> Case:
     case = await on_hearing_day(driver)
-    outcome = a.RecordHearingOutcome(officer=DEM, finding=Finding.BREACH, reasons="Breach found.")
+    outcome = a.RecordHearingOutcome(
+        officer=DEM, finding=Finding.BREACH, reasons="Breach.", breached=["respect"], ip_view="A breach.", attended=True
+    )
     await case.act("hearing_outcome", outcome)
     return case
 
@@ -213,7 +222,13 @@ async def clock_stopped(driver: CaseDriver) -> Case:
 
 
 def no_action(reasons: str) -> a.Assess:
-    return a.Assess(officer=MO, outcome=AssessmentOutcome.NO_ACTION, grounds=[NoActionGround.TRIVIAL], reasons=reasons)
+    return a.Assess(
+        officer=MO,
+        outcome=AssessmentOutcome.NO_ACTION,
+        grounds=[NoActionGround.TRIVIAL],
+        reasons=reasons,
+        tests=factories.UNMERITED,
+    )
 
 
 RACES: dict[str, tuple[Setup, BaseModel, BaseModel]] = {
@@ -230,7 +245,13 @@ RACES: dict[str, tuple[Setup, BaseModel, BaseModel]] = {
     ),
     "assess": (
         at_assessment,
-        a.Assess(officer=MO, outcome=AssessmentOutcome.INFORMAL, actions=["apology"], reasons="An apology."),
+        a.Assess(
+            officer=MO,
+            outcome=AssessmentOutcome.INFORMAL,
+            actions=["apology"],
+            reasons="An apology.",
+            tests=factories.TESTED,
+        ),
         no_action("Too minor."),
     ),
     "informal_outcome": (
@@ -270,8 +291,17 @@ RACES: dict[str, tuple[Setup, BaseModel, BaseModel]] = {
     ),
     "hearing_outcome": (
         on_hearing_day,
-        a.RecordHearingOutcome(officer=DEM, finding=Finding.BREACH, reasons="Breach found."),
-        a.RecordHearingOutcome(officer=DEM, finding=Finding.NO_BREACH, reasons="No breach."),
+        a.RecordHearingOutcome(
+            attended=True,
+            officer=DEM,
+            finding=Finding.BREACH,
+            reasons="Breach found.",
+            breached=["respect"],
+            ip_view="A breach.",
+        ),
+        a.RecordHearingOutcome(
+            attended=True, officer=DEM, finding=Finding.NO_BREACH, reasons="No breach.", ip_view="No breach."
+        ),
     ),
     "issue_notice": (at_decision_notice, a.IssueNotice(officer=MO), a.IssueNotice(officer="deputy")),
     "withdraw": (
@@ -319,7 +349,13 @@ async def test_a_stale_assessment_never_closes_the_case_after_informal_resolutio
     without the IP consultation R5 requires."""
     driver, letters = gated
     case = await at_assessment(driver)
-    informal = a.Assess(officer=MO, outcome=AssessmentOutcome.INFORMAL, actions=["apology"], reasons="An apology.")
+    informal = a.Assess(
+        officer=MO,
+        outcome=AssessmentOutcome.INFORMAL,
+        actions=["apology"],
+        reasons="An apology.",
+        tests=factories.TESTED,
+    )
     await race(driver, letters, case, "assess", informal, no_action("Too minor."))
     await case.act("informal_outcome", a.InformalOutcome(officer=MO, resolved=False, text="Apology refused."))
     await case.settle()
@@ -338,7 +374,13 @@ async def test_a_clock_restart_racing_the_assessment_never_revives_a_met_clock(
     had just met: a reminder, two escalation letters and overdue=true on a resolving case."""
     driver, letters = gated
     case = await clock_stopped(driver)
-    informal = a.Assess(officer=MO, outcome=AssessmentOutcome.INFORMAL, actions=["apology"], reasons="An apology.")
+    informal = a.Assess(
+        officer=MO,
+        outcome=AssessmentOutcome.INFORMAL,
+        actions=["apology"],
+        reasons="An apology.",
+        tests=factories.TESTED,
+    )
     _, refusal = await race(driver, letters, case, "restart_clock", a.RestartClock(officer=MO), informal, "assess")
     assert "a clock restart is already being recorded" in refusal
     await case.act("assess", informal)

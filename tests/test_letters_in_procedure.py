@@ -36,7 +36,13 @@ async def test_a_group_leader_complained_about_is_not_promised_a_letter_and_r2_r
 
 async def test_the_informal_outcome_letter_gives_one_verdict_in_plain_words(driver: CaseDriver) -> None:
     case = await open_and_triage(driver)
-    assess = a.Assess(officer=MO, outcome=AssessmentOutcome.INFORMAL, actions=["apology"], reasons="An apology.")
+    assess = a.Assess(
+        officer=MO,
+        outcome=AssessmentOutcome.INFORMAL,
+        actions=["apology"],
+        reasons="An apology.",
+        tests=factories.TESTED,
+    )
     await case.act("assess", assess)
     decision = letter(case, "decision_informal")
     assert "personal apology" in body(decision)

@@ -31,7 +31,13 @@ async def test_no_action(driver: CaseDriver) -> None:
     await driver.travel_to_day(date(2029, 11, 20))
     result = await case.act(
         "assess",
-        a.Assess(officer=MO, outcome=AssessmentOutcome.NO_ACTION, grounds=[NoActionGround.TRIVIAL], reasons="Minor."),
+        a.Assess(
+            officer=MO,
+            outcome=AssessmentOutcome.NO_ACTION,
+            grounds=[NoActionGround.TRIVIAL],
+            reasons="Minor.",
+            tests=factories.UNMERITED,
+        ),
     )
     assert result.stage == Stage.CLOSED
     state = await case.status()
@@ -58,7 +64,13 @@ async def test_informal_resolution_resolved(driver: CaseDriver) -> None:
     case = await open_and_triage(driver)
     await case.act(
         "assess",
-        a.Assess(officer=MO, outcome=AssessmentOutcome.INFORMAL, actions=[InformalAction.APOLOGY], reasons="Apology."),
+        a.Assess(
+            officer=MO,
+            outcome=AssessmentOutcome.INFORMAL,
+            actions=[InformalAction.APOLOGY],
+            reasons="Apology.",
+            tests=factories.TESTED,
+        ),
     )
     assert (await case.status()).stage is Stage.INFORMAL_RESOLUTION
     # R5: the MO is reminded to review the informal resolution (every 28 days by default).
@@ -78,12 +90,18 @@ async def test_informal_resolution_failed_then_investigation(driver: CaseDriver)
     await case.act(
         "assess",
         a.Assess(
-            officer=MO, outcome=AssessmentOutcome.INFORMAL, actions=[InformalAction.MEDIATION], reasons="Mediate."
+            officer=MO,
+            outcome=AssessmentOutcome.INFORMAL,
+            actions=[InformalAction.MEDIATION],
+            reasons="Mediate.",
+            tests=factories.TESTED,
         ),
     )
     await driver.travel_to_day(date(2029, 11, 26))
     await case.act("informal_outcome", a.InformalOutcome(officer=MO, resolved=False, text="Mediation failed."))
-    investigate = a.Assess(officer=MO, outcome=AssessmentOutcome.INVESTIGATE, reasons="Needs investigation.")
+    investigate = a.Assess(
+        officer=MO, outcome=AssessmentOutcome.INVESTIGATE, reasons="Needs investigation.", tests=factories.TESTED
+    )
     with pytest.raises(Refused, match="consult an Independent Person after informal resolution failed"):
         await case.act("assess", investigate)
     await case.act("consult_ip", a.ConsultIndependentPerson(officer=MO, ip="ip-1", view="Investigate."))
@@ -131,6 +149,7 @@ async def test_breach_hearing_sanctions_notice_published(driver: CaseDriver) -> 
         "comment_period": (date(2029, 12, 31), "met"),
         "hearing": (date(2030, 4, 7), "met"),
         "decision_notice": (date(2030, 3, 20), "met"),
+        "subject_response": (date(2030, 1, 21), "stopped"),  # R9: no response came; the hearing went ahead
     }
     assert state.hearing and state.hearing.adjournments == ["2030-02-20: Member unwell."]
     letters = await case.letters()
@@ -155,24 +174,28 @@ async def test_breach_hearing_sanctions_notice_published(driver: CaseDriver) -> 
 
 
 async def test_parish_member_referred_to_association(driver: CaseDriver) -> None:
-    parish_member = next(m for m in factories.roster().members if m.council == "lancing-parish")
-    case = await open_and_triage(
-        driver, "LPC-2029-0001", intake=factories.intake(council="lancing-parish", subject_members=[parish_member.id])
-    )
+    case = await open_and_triage(driver, "LPC-2029-0001", intake=factories.parish_intake())
     state = await case.status()
     assert state.hearing_council == "adur"
     result = await case.act(
-        "assess", a.Assess(officer=MO, outcome=AssessmentOutcome.REFER, reasons="For the parish association.")
+        "assess",
+        a.Assess(
+            officer=MO, outcome=AssessmentOutcome.REFER, reasons="For the parish association.", tests=factories.TESTED
+        ),
     )
-    assert result.stage == Stage.CLOSED
-    assert (await case.status()).outcome is Outcome.REFERRED
+    assert result.stage == Stage.WITH_ASSOCIATION  # R3: the association may send it back (test_assessment.py)
     assert roles_for(await case.letters(), "decision_referred") == ["complainant", "subject_member"]
+    settled = a.RecordAssociationAnswer(officer=MO, outcome="settled", text="Settled by the parish council.")
+    assert (await case.act("association_answer", settled)).stage == Stage.CLOSED
+    assert (await case.status()).outcome is Outcome.REFERRED
 
 
 async def test_refer_refused_for_principal_council_member(driver: CaseDriver) -> None:
     case = await open_and_triage(driver)
     with pytest.raises(Refused, match="only a parish member's complaint can be referred"):
-        await case.act("assess", a.Assess(officer=MO, outcome=AssessmentOutcome.REFER, reasons="x"))
+        await case.act(
+            "assess", a.Assess(officer=MO, outcome=AssessmentOutcome.REFER, reasons="x", tests=factories.TESTED)
+        )
 
 
 async def test_withdrawal_stop(driver: CaseDriver) -> None:
@@ -204,7 +227,14 @@ async def test_withdrawal_continue(driver: CaseDriver) -> None:
     )
     assert result.stage == Stage.ASSESSMENT
     result = await case.act(
-        "assess", a.Assess(officer=MO, outcome=AssessmentOutcome.NO_ACTION, grounds=[NoActionGround.OTHER], reasons="x")
+        "assess",
+        a.Assess(
+            officer=MO,
+            outcome=AssessmentOutcome.NO_ACTION,
+            grounds=[NoActionGround.OTHER],
+            reasons="x",
+            tests=factories.UNMERITED,
+        ),
     )
     assert result.stage == Stage.CLOSED
     assert (await case.status()).outcome is Outcome.NO_ACTION

@@ -69,7 +69,13 @@ async def test_decision_needs_an_independent_persons_view_first(driver: CaseDriv
     await driver.travel_to_day(RECEIVED)
     case = await driver.open()
     await case.act("triage", a.Triage(officer=MO, notify=True))
-    decision = a.Assess(officer=MO, outcome=AssessmentOutcome.NO_ACTION, grounds=[NoActionGround.TRIVIAL], reasons="x")
+    decision = a.Assess(
+        officer=MO,
+        outcome=AssessmentOutcome.NO_ACTION,
+        grounds=[NoActionGround.TRIVIAL],
+        reasons="x",
+        tests=factories.UNMERITED,
+    )
     await assert_refused(
         case, "assess", decision, "an Independent Person must be consulted before the assessment decision (R2)"
     )
@@ -91,14 +97,17 @@ async def test_no_different_independent_person_for_the_subject(driver: CaseDrive
     await assert_refused(
         case,
         "assess",
-        a.Assess(officer=MO, outcome=AssessmentOutcome.INVESTIGATE, reasons="x"),
+        a.Assess(officer=MO, outcome=AssessmentOutcome.INVESTIGATE, reasons="x", tests=factories.TESTED),
         "R6 needs an Independent Person other than ip-1 for the subject member",
     )
 
 
 async def test_investigating_officer_only_on_their_own_case(driver: CaseDriver) -> None:
     case = await open_and_triage(driver)
-    await case.act("assess", a.Assess(officer=MO, outcome=AssessmentOutcome.INVESTIGATE, reasons="Serious."))
+    await case.act(
+        "assess",
+        a.Assess(officer=MO, outcome=AssessmentOutcome.INVESTIGATE, reasons="Serious.", tests=factories.TESTED),
+    )
     await assert_refused(
         case,
         "appoint_investigator",
@@ -149,16 +158,19 @@ async def test_hearing_panel_and_independent_person_rules(driver: CaseDriver) ->
     await assert_refused(
         case,
         "hearing_outcome",
-        a.RecordHearingOutcome(officer=DEM, finding=Finding.BREACH, reasons="x"),
+        a.RecordHearingOutcome(attended=True, officer=DEM, finding=Finding.BREACH, reasons="x"),
         "no hearing is fixed yet; use schedule-hearing",
     )
-    # Two of the three from one group, at two days' notice: allowed, with warnings (R9 asks for
-    # different groups "wherever possible" and for sufficient notice).
+    # Two of the three from one group, at one clear working day's notice the parties agreed to:
+    # allowed, with warnings (R9 asks for different groups "wherever possible"; less than 5 clear
+    # working days needs the parties' agreement, conduct/hearing_rules.py).
     two_greens = ["wbc-02", "wbc-05", "wbc-06"]  # Conservative, Green, Green
-    result = await case.act("schedule_hearing", hearing(two_greens, day=date(2030, 1, 9)))
+    short = hearing(two_greens, day=date(2030, 1, 9)).model_copy(update={"short_notice": True, "reason": "agreed"})
+    result = await case.act("schedule_hearing", short)
     assert result.warnings == [
         "the panel is not from three different groups (Conservative, Green, Green); R9 asks for it where possible",
-        "only 2 days' notice of the hearing; R9 asks for sufficient notice",
+        "1 clear working days' notice, less than the 5 R9 asks; the parties agreed: agreed",
+        "the notice gives no time or venue; give them with change-hearing, which sends a new notice",
     ]
     assert (await case.status()).hearing is not None
 
@@ -167,9 +179,11 @@ def test_payloads_reject_malformed_actions_before_they_are_sent() -> None:
     with pytest.raises(ValidationError, match="withholding notice from the subject member needs a reason"):
         a.Triage(officer=MO, notify=False)
     with pytest.raises(ValidationError, match="sanctions can only follow a finding of breach"):
-        a.RecordHearingOutcome(officer=DEM, finding=Finding.NO_BREACH, sanctions=[Sanction.TRAINING], reasons="x")
+        a.RecordHearingOutcome(
+            attended=True, officer=DEM, finding=Finding.NO_BREACH, sanctions=[Sanction.TRAINING], reasons="x"
+        )
     with pytest.raises(ValidationError, match="a decision to take no action needs at least one ground"):
-        a.Assess(officer=MO, outcome=AssessmentOutcome.NO_ACTION, reasons="x")
+        a.Assess(officer=MO, outcome=AssessmentOutcome.NO_ACTION, reasons="x", tests=factories.UNMERITED)
     with pytest.raises(ValidationError, match="either the comment's text or that the party declined"):
         a.RecordComment(officer=MO, party=a.Party.SUBJECT, text="x", declined=True)
     with pytest.raises(ValidationError):

@@ -220,7 +220,10 @@ def test_downgrade_to_base_and_back(db_url: str):
 def test_a_database_from_before_migrations_is_adopted(db_url: str):
     engine = make_engine(db_url)
     try:
-        Base.metadata.create_all(engine)  # what create_schema did before Alembic
+        # What create_schema did before Alembic: the tables of revision 0001, and no version table.
+        command.upgrade(_alembic_cli_config(db_url), migrations.INITIAL_REVISION)
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP TABLE {migrations.VERSION_TABLE}")
         assert register.allocate_reference(engine, "WBC", 2026) == "WBC-2026-0001"
         register.create_schema(engine)
         with engine.connect() as conn:

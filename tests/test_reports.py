@@ -81,13 +81,24 @@ async def seed(driver: CaseDriver) -> dict[str, Case]:
         await case.act("consult_ip", a.ConsultIndependentPerson(officer=MO, ip="ip-1", view="Noted."))
         cases[reference] = case
     no_action = a.Assess(
-        officer=MO, outcome=AssessmentOutcome.NO_ACTION, grounds=[NoActionGround.TRIVIAL], reasons="Too minor."
+        officer=MO,
+        outcome=AssessmentOutcome.NO_ACTION,
+        grounds=[NoActionGround.TRIVIAL],
+        reasons="Too minor.",
+        tests=factories.UNMERITED,
     )
-    informal = a.Assess(officer=MO, outcome=AssessmentOutcome.INFORMAL, actions=["apology"], reasons="An apology.")
+    informal = a.Assess(
+        officer=MO,
+        outcome=AssessmentOutcome.INFORMAL,
+        actions=["apology"],
+        reasons="An apology.",
+        tests=factories.TESTED,
+    )
     await driver.travel_to_day(date(2029, 11, 20))
     await cases["WBC-2029-0001"].act("assess", no_action)
     await cases["WBC-2029-0002"].act(
-        "assess", a.Assess(officer=MO, outcome=AssessmentOutcome.INVESTIGATE, reasons="Serious.")
+        "assess",
+        a.Assess(officer=MO, outcome=AssessmentOutcome.INVESTIGATE, reasons="Serious.", tests=factories.TESTED),
     )
     await cases["ADC-2029-0005"].act("assess", no_action)
     await cases["WBC-2029-0006"].act("assess", informal)
@@ -258,6 +269,7 @@ def test_render_for_a_group_leader_holds_only_their_group() -> None:
             subject_members=[member],
             subject_groups={member: group},
             complainant_type="public",
+            subject_notified=True,
         )
         for i, (member, group) in enumerate([("wbc-04", "Labour"), ("wbc-05", "Green")], start=1)
     ]

@@ -21,6 +21,8 @@ async def test_schedules_apply_is_idempotent_and_runs_the_reports(conduct: Condu
     first = await conduct.json("schedules", "apply")
     second = await conduct.json("schedules", "apply")
     assert (first["result"], second["result"]) == ("created", "updated")
+    assert (first["retention"]["result"], second["retention"]["result"]) == ("created", "updated")
+    assert first["retention"]["schedule"] == "conduct-retention"  # the monthly Retention run (issue 13)
     ids = [s.id async for s in await client.list_schedules()]
     assert ids.count(SCHEDULE_ID) == 1
 

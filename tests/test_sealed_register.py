@@ -86,7 +86,8 @@ def test_register_file_holds_no_complainant_data_in_clear(tmp_path: Path) -> Non
     assert any(p.kind == "complainant" and p.who == str(INTAKE.complainant.email) for p in reports.patterns(twice))
     with engine.connect() as raw:
         stored = raw.execute(text("SELECT name, email FROM parties WHERE role = 'complainant'")).one()
-    assert all(v.startswith("enc1:key-2026:") for v in stored)
+    reference = cases[0].reference
+    assert all(v.startswith(f"enc2:{reference}:") for v in stored)  # under the case's own data key (H6)
     engine.dispose()
     assert _in_clear(tmp_path) == []  # after the last connection closed and checkpointed too
     # the key ring rotates: a new first key seals, the old still opens

@@ -80,7 +80,15 @@ async def test_the_recorded_full_hearing_case_reads_as_a_timeline() -> None:
 async def test_a_lapse_a_late_assessment_and_a_comment_period_that_closes_itself(driver: CaseDriver) -> None:
     case = await open_and_triage(driver)  # received Monday 5 November 2029: assessment due 3 December
     await driver.travel_to_day(date(2029, 12, 5))  # reminded on 26 November, lapsed at the end of 3 December
-    await case.act("assess", a.Assess(officer=MO, outcome=AssessmentOutcome.INVESTIGATE, reasons="Serious."))
+    await case.act(
+        "assess",
+        a.Assess(
+            officer=MO,
+            outcome=AssessmentOutcome.INVESTIGATE,
+            reasons="Serious.",
+            tests={"public_interest": True, "public_interest_reason": "x"},
+        ),
+    )
     await case.act("appoint_investigator", a.AppointInvestigator(officer=MO, investigator=IO))
     await case.act("draft_report", a.DraftReport(officer=IO, text="Draft."))
     await driver.travel_to_day(date(2030, 1, 2))  # nobody commented: the 14 days ran out on 19 December

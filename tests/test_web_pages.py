@@ -93,15 +93,23 @@ async def test_published_decisions(settings: Settings) -> None:
         assert '<a href="/decisions/WBC-2026-0003">' in page and "Worthing Borough Council" in page
         page = (await http.get("/decisions", params={"council": "adur"})).text
         assert "ADC-2026-0001" in page and "WBC-2026-0003" not in page
-        page = (await http.get("/decisions", params={"council": "<gotham>"})).text  # unknown: all
-        assert "ADC-2026-0001" in page and "<gotham>" not in page
+        page = (await http.get("/decisions", params={"year": "2026"})).text  # notices from before: by publication
+        assert "ADC-2026-0001" in page and "WBC-2026-0003" in page
+        assert "ADC-2026-0001" not in (await http.get("/decisions", params={"year": "2027"})).text
+        for bad in ({"council": "<gotham>"}, {"year": "twenty"}, {"year": "99999999999999999999"}, {"sort": "x"}):
+            response = await http.get("/decisions", params=bad)  # validated: a page saying so, never a 500
+            assert response.status_code == 422, bad
+            assert "There is a problem with your request" in response.text and "<gotham>" not in response.text
 
         response = await http.get("/decisions/WBC-2026-0003")
         assert response.status_code == 200
         assert "<script>" not in response.text
         assert "He said &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;." in response.text
         assert "<li>a formal letter</li>" in response.text
-        assert "Monday 20 July 2026" in response.text
+        assert "Published 20 July 2026" in response.text  # long form, without the weekday
+        assert (
+            response.text.count("Decision notice WBC-2026-0003") == 2
+        )  # <title> and <h1>: the text's own heading is dropped
 
         for missing in ("WBC-2026-9999", "nope", "%3Cscript%3E", "WBC-2026-0003%00", "x" * 500):
             response = await http.get(f"/decisions/{missing}")

@@ -22,8 +22,9 @@ with workflow.unsafe.imports_passed_through():
     from conduct.calendar import london_date
     from conduct.case import CaseState, Clock
     from conduct.deadline import Deadline, DeadlineRequest, Pause
+    from conduct.documents import ClockExtension
     from conduct.procedure import ProcedureSettings
-    from conduct.vocabulary import ClockName, ClockState, Nation
+    from conduct.vocabulary import ClockName, ClockState, DayUnit, Nation
 
 # Milliseconds of arithmetic; a lost worker is retried soon.
 DEADLINE_TIMEOUT = timedelta(seconds=10)
@@ -104,10 +105,50 @@ class Clocks:
             escalated_at=old.escalated_at if old and old.lapsed and deadline.lapses_at <= now else None,
         )
         clock.state = ClockState.LAPSED if clock.lapsed else ClockState.PENDING
+        clock.lapsed_before, clock.extensions = _kept(self.case.clocks.get(name), clock)
         self.case.clocks[name] = clock
         self._changed(name)
         if not pauses:
             self._log("clock_started", f"{name.value} clock started: due {clock.due.isoformat()} ({clock.rule})")
+        self._watch(name)
+        return clock
+
+    async def extend(self, name: ClockName, extension: ClockExtension) -> Clock:
+        """More time, to `extension.until` (calendar days from the clock's start, computed in the
+        deadline activity like any due date); a lapse before it stays on the record."""
+        old = self.case.clocks[name]
+        amount = (extension.until - london_date(old.started)).days
+        deadline: Deadline = await workflow.execute_activity(
+            "compute_deadline",
+            DeadlineRequest(
+                clock=name,
+                started_at=old.started,
+                amount=amount,
+                unit=DayUnit.CALENDAR_DAYS,
+                nation=self._nation(),
+                reminder_working_days=self.procedure.reminder_working_days,
+            ),
+            result_type=Deadline,
+            start_to_close_timeout=DEADLINE_TIMEOUT,
+            summary=f"{name.value} extension",
+        )
+        now = workflow.now()
+        clock = old.model_copy(
+            update={
+                "due": deadline.due,
+                "lapses_at": deadline.lapses_at,
+                "remind_at": deadline.remind_at,
+                "deadline": deadline,
+                "reminded": old.reminded and not (deadline.remind_at and deadline.remind_at > now),
+                "lapsed": False,
+                "state": ClockState.PENDING,
+                "escalated_at": None,
+                "lapsed_before": [*old.lapsed_before, *([old.due] if old.lapsed else [])],
+                "extensions": [*old.extensions, extension],
+            }
+        )
+        self.case.clocks[name] = clock
+        self._changed(name)
         self._watch(name)
         return clock
 
@@ -173,7 +214,17 @@ class Clocks:
         if not task.cancelled() and task.exception() is not None:
             self._failed(task.exception())  # type: ignore[arg-type]
 
+    def await_post(self, name: ClockName, keys: list[str]) -> Clock:
+        """The clock counts from a letter that waits in the print queue (conduct.postal): no
+        reminder and no lapse until `letter_posted` starts it afresh from the posting day."""
+        clock = self.case.clocks[name]
+        clock.awaiting_post = [*clock.awaiting_post, *(k for k in keys if k not in clock.awaiting_post)]
+        self._changed(name)
+        return clock
+
     def _next_due(self, clock: Clock) -> tuple[Due, datetime] | None:
+        if clock.awaiting_post:  # only cases with a letter by post (conduct.postal) ever wait here
+            return None
         if not clock.reminded and clock.remind_at and workflow.now() < clock.remind_at:
             return Due.REMINDER, clock.remind_at
         if not clock.lapsed:
@@ -213,3 +264,13 @@ class Clocks:
                 if event is Due.REMINDER:
                     clock.reminded = True
                 await self._on_due(clock, event)
+
+
+def _kept(previous: Clock | None, clock: Clock) -> tuple[list[date], list[ClockExtension]]:
+    """What a clock started again keeps of the one it replaces: its lapses (a lapse, once it
+    happened, stays in the record and the statistics, whatever restarts the clock) and its
+    extensions."""
+    if previous is None:
+        return [], []
+    lapses = [*previous.lapsed_before, *([previous.due] if previous.lapsed and not clock.lapsed else [])]
+    return lapses, list(previous.extensions)

@@ -20,9 +20,11 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from conduct import actions as a
-    from conduct import projection, rules, search
+    from conduct import hearing_rules, projection, record_rules, rules, search
+    from conduct import publication as pub
     from conduct.actions import Action
     from conduct.addressees import Addressees
+    from conduct.assessment import attendance_words
     from conduct.calendar import london_date
     from conduct.case import (
         CaseState,
@@ -32,31 +34,56 @@ with workflow.unsafe.imports_passed_through():
         Report,
         TimelineEntry,
     )
+    from conduct.confidentiality import window_open
     from conduct.intake import StartComplaint
     from conduct.letters import INFORMAL_ACTION_WORDS, LetterContext, LetterTemplate
     from conduct.notice import PublishNotice, decision_notice_text
+    from conduct.record_actions import AddNote, RecordConflict, SendLetter, Unlink
+    from conduct.sanctions import PATCH as SANCTIONS_PATCH
+    from conduct.sanctions import sanction_line, sanction_terms
     from conduct.vocabulary import (
         GROUND_TITLES,
         PROVISION_TITLES,
-        SANCTION_TITLES,
         AssessmentOutcome,
         ClockName,
         Finding,
         Outcome,
         Role,
+        Sanction,
         Stage,
     )
+    from workflows import linking
+    from workflows.assessment import ASSOCIATION_PATCH, AssessmentActions, tests_lines
     from workflows.clocks import Clocks, Due
-    from workflows.desk import CaseWithdrawn, Desk, handler_update, procedure_update
+    from workflows.confidentiality import ConfidentialityActions
+    from workflows.desk import CaseWithdrawn, DecidedWithLead, Desk, handler_update, procedure_update, routed_update
     from workflows.handled import HandledActions
-    from workflows.post import ALIVE, DURABLE_RETRY, Post
+    from workflows.hearing import HearingActions
+    from workflows.investigation import DRAFT_PATCH, FINAL_PATCH, InvestigationActions, considered
+    from workflows.lead import LeadActions
+    from workflows.post import ALIVE, DURABLE_RETRY, WITHHELD_NOTICE_PATCH, Post
+    from workflows.postal import PostalActions, postal
+    from workflows.publication import Publication
+    from workflows.record import RecordActions
+    from workflows.sanction import start_follow_ups
 
 REGISTER_TIMEOUT = timedelta(seconds=30)
 P = TypeVar("P", bound=a.OfficerAction)
 
 
 @workflow.defn(name="Complaint")
-class ComplaintWorkflow(HandledActions, Desk):
+class ComplaintWorkflow(
+    AssessmentActions,
+    ConfidentialityActions,
+    HearingActions,
+    HandledActions,
+    InvestigationActions,
+    RecordActions,
+    PostalActions,
+    Publication,
+    LeadActions,
+    Desk,
+):
     @workflow.init
     def __init__(self, start: StartComplaint) -> None:
         self.roster = start.roster
@@ -73,6 +100,7 @@ class ComplaintWorkflow(HandledActions, Desk):
             received_at=start.received_at,
             intake=intake,
             flags=rules.intake_flags(start),
+            hearing_notice_days=start.procedure.hearing_notice_clear_working_days,
         )
         self._to = Addressees(self.roster, self.state)
         self._open_desk()
@@ -83,7 +111,7 @@ class ComplaintWorkflow(HandledActions, Desk):
         self.clocks = Clocks(
             self.state, self.procedure, self._nation, self._log, self._clock_due, self._lock, self._failed
         )
-        self.post = Post(self.state, lambda: self._to, self._letter_context, self._log)
+        self.post = Post(self.state, lambda: self._to, self._letter_context, self._log, self._queued_for_post)
 
     @workflow.run
     async def run(self, start: StartComplaint) -> projection.CaseSync:
@@ -95,6 +123,8 @@ class ComplaintWorkflow(HandledActions, Desk):
         if self._failure is not None:
             raise self._failure
         await procedure
+        if self.state.notice is not None:  # R12: approved, corrected or withdrawn after closure
+            await self._publication_window()
         for pending in self._inbox:  # an action that raced the closure is answered, not left hanging
             if not pending.answered:
                 pending.refused = f"{self.state.reference} closed ({self.state.outcome}) before it was done"
@@ -108,6 +138,11 @@ class ComplaintWorkflow(HandledActions, Desk):
             await self._receive()
             await self._triage()
             route = await self._assess()
+            # R3: a case the association or the police sent back is assessed again (workflows/assessment.py).
+            while self.state.stage in (Stage.WITH_ASSOCIATION, Stage.WITH_POLICE) and route:
+                if not await self._referral_answer(route):
+                    return
+                route = await self._assess()
             if route is AssessmentOutcome.INFORMAL:
                 route = await self._informal_resolution()
             if route is AssessmentOutcome.INVESTIGATE:
@@ -118,6 +153,9 @@ class ComplaintWorkflow(HandledActions, Desk):
         except CaseWithdrawn:
             async with self._lock:
                 await self._close(Outcome.WITHDRAWN)
+        except DecidedWithLead:  # R14: a follower closes with its lead (workflows/lead.py)
+            async with self._lock:
+                await self._close(self._lead_outcome)
 
     async def _receive(self) -> None:
         """R1: acknowledge. R2: the assessment clock runs from receipt of all information, which
@@ -143,6 +181,10 @@ class ComplaintWorkflow(HandledActions, Desk):
         the public interest or prejudice the case. R2: the Group Leader is informed."""
         async with self._step(Action.TRIAGE, a.Triage) as step:
             t = step.payload
+            if t.notify and window_open(self.state):  # R18: held until the complainant may no longer withdraw
+                step.message = self._hold_notice(t.officer)
+                self._set_stage(self._stage_after_triage())
+                return
             self.state.subject_notified = t.notify
             self.state.notice_withheld_reason = t.reason if not t.notify else ""
             if t.notify:
@@ -155,7 +197,7 @@ class ComplaintWorkflow(HandledActions, Desk):
                 await self._inform_group_leaders()
             else:
                 self._log("triage", f"notice to the subject member withheld: {t.reason}", t.officer)
-            self._set_stage(Stage.ASSESSMENT)
+            self._set_stage(self._stage_after_triage())
             step.message = "triage recorded"
 
     async def _assess(self) -> AssessmentOutcome | None:
@@ -163,18 +205,29 @@ class ComplaintWorkflow(HandledActions, Desk):
         async with self._step(Action.ASSESS, a.Assess) as step:
             d = step.payload
             self._record_assessment(d)
-            self.clocks.meet(ClockName.ASSESSMENT)
+            if self.state.stage is not Stage.AWAITING_INFORMATION:  # closed for want of it: the clock stays stopped
+                self.clocks.meet(ClockName.ASSESSMENT)
             self._log("assessment", f"assessment decided: {d.outcome.value}", d.officer)
             await self._inform_group_leaders()
             if d.outcome is AssessmentOutcome.NO_ACTION:
                 step.message = await self._no_action(d)
+            elif d.outcome is AssessmentOutcome.REFER and workflow.patched(ASSOCIATION_PATCH):
+                step.message = await self._refer_to_association(d)  # R3: the association may send it back
             elif d.outcome is AssessmentOutcome.REFER:
                 await self.post.send(LetterTemplate.DECISION_REFERRED, self._to.parties(), text=d.reasons)
                 await self._close(Outcome.REFERRED)
                 step.message = "referred to the county association of local councils"
+            elif d.outcome is AssessmentOutcome.POLICE:
+                step.message = await self._refer_to_police(d)  # a possible criminal offence (Code paragraph 9)
             elif d.outcome is AssessmentOutcome.INFORMAL:
                 items = [INFORMAL_ACTION_WORDS[x] for x in d.actions]
-                await self.post.send(LetterTemplate.DECISION_INFORMAL, self._to.parties(), text=d.reasons, items=items)
+                await self.post.send(
+                    LetterTemplate.DECISION_INFORMAL,
+                    self._to.parties(),
+                    text=d.reasons,
+                    items=items,
+                    tests=tests_lines(d),
+                )
                 self._set_stage(Stage.INFORMAL_RESOLUTION)
                 self._review = self._start_review_reminders()
                 step.message = "informal resolution under way"
@@ -185,13 +238,15 @@ class ComplaintWorkflow(HandledActions, Desk):
     def _record_assessment(self, d: a.Assess) -> None:
         self.state.assessment = Decision(
             outcome=d.outcome, grounds=d.grounds, actions=d.actions, reasons=d.reasons, officer=d.officer,
-            at=workflow.now(),
+            at=workflow.now(), tests=d.tests,
         )  # fmt: skip
 
     async def _no_action(self, d: a.Assess) -> str:
         """R4: written decision with reasons to both parties; the matter stays on record."""
         items = [GROUND_TITLES[g] for g in d.grounds]
-        await self.post.send(LetterTemplate.DECISION_NO_ACTION, self._to.parties(), text=d.reasons, items=items)
+        await self.post.send(
+            LetterTemplate.DECISION_NO_ACTION, self._to.parties(), text=d.reasons, items=items, tests=tests_lines(d)
+        )
         await self._close(Outcome.NO_ACTION)
         return "no action: decision letters sent"
 
@@ -229,7 +284,10 @@ class ComplaintWorkflow(HandledActions, Desk):
         ip_id = rules.different_ip(self.state, self.roster)
         self.state.subject_ip = ip_id
         ip = self.roster.independent_person(ip_id) if ip_id else None
-        await self.post.send(LetterTemplate.DECISION_INVESTIGATE, self._to.parties(), text=decision.reasons)
+        tests = decision.tests.lines() if decision.tests else []
+        await self.post.send(
+            LetterTemplate.DECISION_INVESTIGATE, self._to.parties(), text=decision.reasons, tests=tests
+        )
         chair = self._to.committee_chair()
         if chair:
             await self.post.send(LetterTemplate.CHAIR_ADVISED, chair)
@@ -268,13 +326,18 @@ class ComplaintWorkflow(HandledActions, Desk):
         for 2 months from appointment). R8: no breach closes the case; breach goes to hearing."""
         async with self._step(Action.DRAFT_REPORT, a.DraftReport) as step:
             draft = step.payload
-            self.state.draft_report = Report(text=draft.text, officer=draft.officer, at=workflow.now())
-            self._log("draft_report", "draft report sent for comments", draft.officer)
-            await self.post.send(
-                LetterTemplate.DRAFT_REPORT, self._to.officers(Role.MONITORING_OFFICER) + self._to.parties()
+            self.state.draft_report = Report(
+                text=draft.text, officer=draft.officer, at=workflow.now(), documents=draft.documents
             )
-            self._set_stage(Stage.COMMENTS)
-            clock = await self.clocks.start(ClockName.COMMENT_PERIOD, workflow.now())
+            self._log("draft_report", "draft report sent for comments", draft.officer)
+            if workflow.patched(DRAFT_PATCH):  # R7: the draft and its closing date reach the parties
+                clock = await self._send_draft(draft)
+            else:
+                await self.post.send(
+                    LetterTemplate.DRAFT_REPORT, self._to.officers(Role.MONITORING_OFFICER) + self._to.parties()
+                )
+                self._set_stage(Stage.COMMENTS)
+                clock = await self.clocks.start(ClockName.COMMENT_PERIOD, workflow.now())
             self._publish()
             step.message = f"comment period open until {clock.due}"
         # The comment period closes itself at lapse, or once both parties have responded.
@@ -288,9 +351,13 @@ class ComplaintWorkflow(HandledActions, Desk):
                 at=workflow.now(),
                 finding=final.finding,
                 further_breach=final.further_breach,
+                documents=final.documents,
+                considered=considered(self.state, final),
             )
             self.clocks.meet(ClockName.INVESTIGATION)
             self._log("final_report", f"final report: {final.finding.value.replace('_', ' ')}", final.officer)
+            if workflow.patched(FINAL_PATCH):  # R7: to the MO and both parties, with its documents
+                await self._send_final(final)
             if final.further_breach:
                 await self.post.send(
                     LetterTemplate.FURTHER_BREACH,
@@ -302,6 +369,9 @@ class ComplaintWorkflow(HandledActions, Desk):
                 await self._close(Outcome.NO_BREACH)
                 step.message = "no breach found: both parties told"
                 return Finding.NO_BREACH
+            if workflow.patched(hearing_rules.PATCH):  # R9: the letter gives the hearing's and the response's dates
+                step.message = await self._refer_to_hearing(final.text)
+                return Finding.BREACH
             await self.post.send(
                 LetterTemplate.REFERRED_TO_HEARING,
                 self._to.parties() + self._to.officers(Role.DEMOCRATIC_SERVICES),
@@ -327,8 +397,20 @@ class ComplaintWorkflow(HandledActions, Desk):
                 hearing_date=hearing.date,
                 officer=o.officer,
                 at=workflow.now(),
+                breached=o.breached,
+                ip_view=o.ip_view,
+                committee=o.committee.strip(),
+                committee_until=o.committee_until,
+                apology_meeting=o.apology_meeting,
+                course=o.course.strip(),
+                attended=o.attended,
+                proceeded_in_absence=o.proceeded_in_absence,
+                absence_reason=o.absence_reason.strip(),
             )
+            if o.attended is False:  # R9: the panel may go on without the subject member
+                self._log("proceeded_in_absence", f"the subject member did not attend: {o.absence_reason}", o.officer)
             self.clocks.meet(ClockName.HEARING, on=hearing.date)
+            self._stop_response_clock("the hearing has decided")
             sanctions = ", ".join(s.value for s in o.sanctions) or "none"
             self._log("hearing_outcome", f"hearing decided {o.finding.value}; sanctions: {sanctions}", o.officer)
             self._set_stage(Stage.DECISION_NOTICE)
@@ -338,27 +420,46 @@ class ComplaintWorkflow(HandledActions, Desk):
 
     async def _decision_notice(self) -> None:
         """R11: written notice with reasons to all parties (and the parish council) within 14
-        days of the hearing. R12: the notice is published. R10: the Group Leader is asked to act
-        on a committee-removal sanction. R15: there is no appeal."""
+        days of the hearing. R12: the public notice is drafted, and published once the MO
+        approves it (workflows/publication.py); cases issued before drafts published here at once.
+        R10: the Group Leader is asked to act on a committee-removal sanction. R15: no appeal."""
         async with self._step(Action.ISSUE_NOTICE, a.IssueNotice) as step:
             outcome = self.state.hearing_outcome
             assert outcome is not None
             self.clocks.meet(ClockName.DECISION_NOTICE)
             self.state.notice_issued_at = workflow.now()
             self._log("decision_notice", "decision notice issued", step.payload.officer)
-            notice = decision_notice_text(self.state, self.roster)
-            items = [SANCTION_TITLES[s] for s in outcome.sanctions]
+            drafts = workflow.patched("notice-draft")
+            if drafts:
+                notice = pub.as_text(pub.view(self._draft_notice(step.payload.officer)))
+            else:
+                notice = decision_notice_text(self.state, self.roster)
+            items = [sanction_line(s, outcome) for s in outcome.sanctions]  # R10: with its parameters
             to = self._to
             recipients = to.parties() + to.investigator() + to.group_leaders() + to.parish_clerk()
             finding = "a breach" if outcome.finding is Finding.BREACH else "no breach"
             reasons = f"The Sub-Committee found {finding} of the Code of Conduct.\n\n{outcome.reasons}"
+            attendance = attendance_words(outcome.attended, outcome.proceeded_in_absence, outcome.absence_reason)
             await self.post.send(
-                LetterTemplate.DECISION_NOTICE, recipients, text=reasons, items=items, attachment=notice
-            )
+                LetterTemplate.DECISION_NOTICE, recipients, text=reasons, items=items, attachment=notice,
+                attendance=attendance,
+            )  # fmt: skip
             if any(s.value == "committee_removal" for s in outcome.sanctions):
                 await self.post.send(
-                    LetterTemplate.SANCTION_COMMITTEE_REMOVAL, self._to.group_leaders(), text=outcome.reasons
+                    LetterTemplate.SANCTION_COMMITTEE_REMOVAL, self._to.group_leaders(), text=outcome.reasons,
+                    sanction_terms=sanction_terms(Sanction.COMMITTEE_REMOVAL, outcome),
+                )  # fmt: skip
+            if outcome.sanctions and workflow.patched(SANCTIONS_PATCH):  # R17: each followed up on its own
+                name = self._council_name()
+                for line in await start_follow_ups(self.state, self.roster, self._to, self.procedure, name):
+                    self._log("sanction_follow_up", line)
+            if drafts:
+                await self._close(Outcome.BREACH if outcome.finding is Finding.BREACH else Outcome.NO_BREACH)
+                step.message = (
+                    f"decision notice issued to the parties; the public notice is a draft: "
+                    f"`conduct publish {self.state.reference} --preview`, then `conduct publish {self.state.reference}`"
                 )
+                return
             await workflow.execute_activity(
                 "publish_notice",
                 PublishNotice(
@@ -384,19 +485,32 @@ class ComplaintWorkflow(HandledActions, Desk):
         await self._checkpoint()
 
     @workflow.signal
-    def linked_with(self, reference: str) -> None:
-        if reference not in self.state.linked:
+    def linked_with(self, notice: Any) -> None:
+        """R14: another case linked this one. The link carries the officer's action as the officers'
+        API signed it (a signal has no validator); an unsigned one is ignored (workflows/linking.py)."""
+        reference, forged = linking.received(notice, "link", self.state.reference)
+        if forged:
+            self._log("link_refused", f"a link from {reference} was ignored: {forged}")
+        elif reference not in self.state.linked:
             self._record_link(reference, None)
 
-    def _record_link(self, reference: str, officer: str | None) -> None:
+    def _record_link(self, reference: str, officer: str | None, reason: str = "") -> None:
         self.state.linked.append(reference)
-        self._log("linked", f"to be considered together with {reference} (R14)", officer)
+        because = f": {reason}" if reason else ""
+        self._log("linked", f"to be considered together with {reference} (R14){because}", officer)
 
     # ------------------------------------------------------------------ clocks and reminders
 
     async def _clock_due(self, clock: Clock, due: Due) -> None:
         """A clock's reminder or lapse, with the lock held (workflows/clocks.py)."""
         context = {"clock": clock.name, "clock_due": clock.due, "clock_rule": clock.rule}
+        if clock.name is ClockName.SUBJECT_RESPONSE:  # R9: the subject member is reminded, and told when missed
+            await self._response_due(clock, due)
+            return
+        if clock.name is ClockName.CONFIDENTIALITY:  # R18: no reminder; at its end the window closes
+            if due is Due.LAPSE:
+                await self._window_ends(clock)
+            return
         if due is Due.REMINDER:
             self._log("clock_reminder", f"{clock.name.value} clock due {clock.due.isoformat()}: reminder sent")
             await self.post.send(LetterTemplate.CLOCK_REMINDER, self._to.responsible(clock.name), **context)
@@ -454,6 +568,7 @@ class ComplaintWorkflow(HandledActions, Desk):
             provisions=[PROVISION_TITLES[p] for p in self.state.intake.provisions],
             conduct_dates=self.state.intake.conduct_dates,
             signing_council_name=self._to.signing_council_name(),
+            signed_by=record_rules.signatory(self.state, self.roster),
             received_on=london_date(self.state.received_at),
             assessment_due=assessment.due if assessment and assessment.running else None,
             **extra,
@@ -464,6 +579,8 @@ class ComplaintWorkflow(HandledActions, Desk):
         with the assessment decision."""
         if any(t.event in ("group_leader_informed", "group_leader_not_applicable") for t in self.state.timeline):
             return
+        if not self.state.subject_notified and self._to.group_leaders() and workflow.patched(WITHHELD_NOTICE_PATCH):
+            return  # R1: not before the subject member is told (`triage --notify` informs them then)
         exemption = self._to.group_leader_exemption()
         if exemption:
             self._log("group_leader_not_applicable", f"R2 (inform the Group Leader) does not apply: {exemption}")
@@ -539,7 +656,7 @@ class ComplaintWorkflow(HandledActions, Desk):
         return view
 
     # Actions `run` waits for, in the order of the procedure.
-    triage = procedure_update(Action.TRIAGE, a.Triage)
+    triage = routed_update(Action.TRIAGE, a.Triage, "_notify_later", lambda wf: wf.state.subject_notified is None)
     assess = procedure_update(Action.ASSESS, a.Assess)
     informal_outcome = procedure_update(Action.INFORMAL_OUTCOME, a.InformalOutcome)
     appoint_investigator = procedure_update(Action.APPOINT_INVESTIGATOR, a.AppointInvestigator)
@@ -547,6 +664,8 @@ class ComplaintWorkflow(HandledActions, Desk):
     final_report = procedure_update(Action.FINAL_REPORT, a.FinalReport)
     hearing_outcome = procedure_update(Action.HEARING_OUTCOME, a.RecordHearingOutcome)
     issue_notice = procedure_update(Action.ISSUE_NOTICE, a.IssueNotice)
+    police_answer = procedure_update(Action.POLICE_ANSWER, a.RecordPoliceAnswer)  # R3 (workflows/assessment.py)
+    association_answer = procedure_update(Action.ASSOCIATION_ANSWER, a.RecordAssociationAnswer)
     # Actions carried out in their handlers.
     request_info = handler_update(Action.REQUEST_INFO, a.RequestInformation, "_request_info")
     info_received = handler_update(Action.INFO_RECEIVED, a.InformationReceived, "_info_received")
@@ -559,7 +678,24 @@ class ComplaintWorkflow(HandledActions, Desk):
     stop_clock = handler_update(Action.STOP_CLOCK, a.StopClock, "_stop_clock")
     restart_clock = handler_update(Action.RESTART_CLOCK, a.RestartClock, "_restart_clock")
     link = handler_update(Action.LINK, a.Link, "_link")
+    lead = handler_update(Action.LEAD, a.Link, "_lead_link")
     update_roster = handler_update(Action.UPDATE_ROSTER, a.UpdateRoster, "_update_roster")
+    subject_response = handler_update(Action.SUBJECT_RESPONSE, hearing_rules.RecordSubjectResponse, "_subject_response")
+    hearing_summary = handler_update(Action.HEARING_SUMMARY, hearing_rules.RecordHearingSummary, "_hearing_summary")
+    change_hearing = handler_update(Action.CHANGE_HEARING, hearing_rules.ChangeHearing, "_change_hearing")
+    replace_investigator = handler_update(
+        Action.REPLACE_INVESTIGATOR, hearing_rules.ReplaceInvestigator, "_replace_investigator"
+    )
+    extend = handler_update(Action.EXTEND, a.ExtendClock, "_extend")
+    further_breach = handler_update(Action.FURTHER_BREACH, a.ReportFurtherBreach, "_further_breach")
+    confidentiality = handler_update(Action.CONFIDENTIALITY, a.Confidentiality, "_confidentiality")
+    publish = handler_update(Action.PUBLISH, a.Publish, "_publish_decision")
+    unpublish = handler_update(Action.UNPUBLISH, a.Unpublish, "_unpublish_decision")
+    note = handler_update(Action.NOTE, AddNote, "_note")
+    letter = handler_update(Action.LETTER, SendLetter, "_letter")
+    conflict = handler_update(Action.CONFLICT, RecordConflict, "_conflict")
+    unlink = handler_update(Action.UNLINK, Unlink, "_unlink")
+    letter_posted = handler_update(Action.LETTER_POSTED, postal.LetterPosted, "_letter_posted")
 
 
 def _london_midday(d: date) -> datetime:

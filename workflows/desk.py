@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Generic, TypeVar, cast
@@ -26,7 +26,8 @@ with workflow.unsafe.imports_passed_through():
     from conduct import attestation, rules
     from conduct.actions import Action
     from conduct.calendar import london_date
-    from conduct.case import CaseState
+    from conduct.case import CaseState, TimelineEntry
+    from conduct.record import CaseNote
     from conduct.roster import Roster
     from conduct.vocabulary import Stage
 
@@ -35,6 +36,10 @@ P = TypeVar("P", bound=a.OfficerAction)
 
 class CaseWithdrawn(Exception):
     """Raised inside the procedure once the MO decides to stop after a withdrawal (R13)."""
+
+
+class DecidedWithLead(Exception):
+    """Raised inside a follower's procedure once its lead case closed (R14, workflows/lead.py)."""
 
 
 @dataclass
@@ -92,6 +97,20 @@ def handler_update(action: Action, payload: type[a.OfficerAction], method: str) 
     return _update(action, payload, handler)
 
 
+def routed_update(
+    action: Action, payload: type[a.OfficerAction], method: str, in_procedure: Callable[[Any], bool]
+) -> Any:
+    """An action `run` waits for while `in_procedure(workflow)` holds, and carried out in its handler
+    by `method` afterwards (R1: triage, then `triage --notify` after notice was withheld)."""
+
+    async def handler(self: Desk, p: a.OfficerAction) -> a.ActionResult:
+        if in_procedure(self):
+            return await self._submit(action, p)
+        return await self._in_handler(action, p, getattr(self, method))
+
+    return _update(action, payload, handler)
+
+
 class Desk:
     """The officer-facing half of a case workflow; the procedure half subclasses it."""
 
@@ -103,15 +122,27 @@ class Desk:
         self._in_flight: Action | None = None
         self._inbox: list[_Pending] = []
         self._withdrawn = False
+        self._lead_outcome: Any = None  # R14: the outcome a follower's lead closed with (workflows/lead.py)
 
     async def _checkpoint(self) -> None:
         raise NotImplementedError
 
+    def _leading(self, action: Action, payload: a.OfficerAction) -> AbstractAsyncContextManager[None]:
+        raise NotImplementedError  # workflows/lead.py
+
     def _today(self) -> date:
         return london_date(workflow.now())
 
-    def _refusal(self, action: Action, payload: a.OfficerAction, in_flight: Action | None) -> str | None:
-        return rules.refusal(self.state, self.roster, action, payload, self._today(), in_flight)
+    def _refusal(
+        self, action: Action, payload: a.OfficerAction, in_flight: Action | None, recheck: bool = True
+    ) -> str | None:
+        """The rules (conduct/rules.py). `recheck` (the default, in handlers): the action was
+        validated when it arrived; only the case is judged again, so replay never meets a payload
+        check added after the history was recorded."""
+        # The working-day calendar (R9's notice) loads its bank-holiday tables and their translations
+        # lazily; they are static data, so that is deterministic.
+        with workflow.unsafe.imports_passed_through(), workflow.unsafe.sandbox_unrestricted():
+            return rules.refusal(self.state, self.roster, action, payload, self._today(), in_flight, recheck)
 
     def _validate(self, action: Action, payload: a.OfficerAction) -> None:
         """The update's validator: the officers' service vouched for the person (its
@@ -127,7 +158,7 @@ class Desk:
         )
         if unattested:
             raise ValueError(f"{self.state.reference}: refused: {unattested}")
-        reason = self._refusal(action, payload, self._in_flight)
+        reason = self._refusal(action, payload, self._in_flight, recheck=False)
         if reason:
             raise ValueError(reason)
 
@@ -151,7 +182,9 @@ class Desk:
                 reason = self._refusal(action, payload, None)
                 if reason:
                     raise ApplicationError(reason, type="Refused", non_retryable=True)
-                done = await work(payload)
+                async with self._leading(action, payload):  # R14: a lead's followers take it too
+                    done = await work(payload)
+                self._noted(payload)
                 await self._checkpoint()
             if action is Action.WITHDRAWAL_DECISION and self._withdrawn:  # R13: answered once closed
                 await workflow.wait_condition(lambda: self.state.stage is Stage.CLOSED)
@@ -192,15 +225,30 @@ class Desk:
                     pending.refused = reason
                     continue
                 step = _Step(cast(P, pending.payload))
-                yield step
+                async with self._leading(action, step.payload):  # R14: a lead's followers take it too
+                    yield step
+                self._noted(step.payload)
                 await self._checkpoint()
                 pending.result = self._result(step.message, step.warnings)
                 return
 
+    def _noted(self, payload: a.OfficerAction) -> None:
+        """An action's `--note`: an internal note on the case (conduct.record.CaseNote), never in a letter."""
+        if payload.note.strip():
+            self.state.notes.append(CaseNote(at=workflow.now(), officer=payload.officer, text=payload.note.strip()))
+            self.state.timeline.append(
+                TimelineEntry(
+                    at=workflow.now(), event="note", summary="internal note added", officer=payload.officer,
+                    stage=self.state.stage,
+                )
+            )  # fmt: skip
+
     async def _wait(self, condition: Callable[[], bool]) -> None:
-        await workflow.wait_condition(lambda: self._withdrawn or condition())
+        await workflow.wait_condition(lambda: self._withdrawn or self._lead_outcome is not None or condition())
         if self._withdrawn:
             raise CaseWithdrawn()
+        if self._lead_outcome is not None:
+            raise DecidedWithLead()
 
     def _result(self, message: str, warnings: list[str] | None = None) -> a.ActionResult:
         return a.ActionResult(

@@ -6,7 +6,7 @@ the clock stops and restarts, and the roster in force."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date
 
 from temporalio import workflow
@@ -14,14 +14,16 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from conduct import actions as a
-    from conduct import rules
+    from conduct import hearing_rules, investigation_rules, rules
     from conduct.addressees import Addressees
-    from conduct.case import CaseState, Comment, Hearing, IPConsultation, Withdrawal
+    from conduct.case import CaseState, Comment, IPConsultation, Withdrawal
     from conduct.letters import LetterTemplate
     from conduct.procedure import ProcedureSettings
     from conduct.roster import Roster
     from conduct.vocabulary import ClockName, Stage
+    from workflows import linking
     from workflows.clocks import Clocks
+    from workflows.investigation import received_instant
     from workflows.post import Post
 
 
@@ -38,7 +40,9 @@ class HandledActions:
     _publish: Callable[[], None]
     _result: Callable[..., a.ActionResult]
     _today: Callable[[], date]
-    _record_link: Callable[[str, str | None], None]
+    _record_link: Callable[[str, str | None, str], None]
+    _release_held_notice: Callable[[], Awaitable[None]]
+    _start_info_chaser: Callable[[], None]
 
     async def _request_info(self, p: a.RequestInformation) -> str:
         """R2: the assessment clock stops until the information is complete."""
@@ -47,13 +51,15 @@ class HandledActions:
         self._log("information_requested", "more information requested; assessment clock stopped", p.officer)
         self._set_stage(Stage.AWAITING_INFORMATION)
         await self.post.send(LetterTemplate.INFORMATION_REQUEST, self._to.complainant(), text=p.text)
+        self._start_info_chaser()  # workflows/investigation.py
         return "information requested from the complainant"
 
     async def _info_received(self, p: a.InformationReceived) -> str:
         """R2: 20 working days from receipt of all relevant information."""
-        self._log("information_received", "information complete; assessment clock starts afresh", p.officer)
+        on = f" on {p.on.isoformat()}" if p.on else ""
+        self._log("information_received", f"information complete{on}; assessment clock starts afresh", p.officer)
         self._set_stage(Stage.ASSESSMENT if self.state.subject_notified is not None else Stage.TRIAGE)
-        clock = await self.clocks.start(ClockName.ASSESSMENT, workflow.now())
+        clock = await self.clocks.start(ClockName.ASSESSMENT, received_instant(p.on) if p.on else workflow.now())
         self._publish()
         return f"assessment due {clock.due.isoformat()}"
 
@@ -64,26 +70,34 @@ class HandledActions:
         return f"view of {p.ip} recorded"
 
     async def _comment(self, p: a.RecordComment) -> str:
-        """R7: the comment period closes early once both parties have commented or declined."""
-        self.state.comments.append(Comment(party=p.party, text=p.text, declined=p.declined, at=workflow.now()))
+        """R7: the comment period closes early once both parties have commented or declined; a
+        comment after it closed is still recorded, marked late."""
+        late = investigation_rules.comment_is_late(self.state)
+        self.state.comments.append(
+            Comment(party=p.party, text=p.text, declined=p.declined, at=workflow.now(), late=late)
+        )
         verb = "declined to comment" if p.declined else "commented"
-        self._log("comment", f"{p.party.value} {verb} on the draft report", p.officer)
-        if {c.party for c in self.state.comments} == {a.Party.COMPLAINANT, a.Party.SUBJECT}:
+        self._log("comment", f"{p.party.value} {verb} on the draft report{' (late)' if late else ''}", p.officer)
+        if not late and {c.party for c in self.state.comments} == {a.Party.COMPLAINANT, a.Party.SUBJECT}:
             self.clocks.meet(ClockName.COMMENT_PERIOD, note="closed early: both parties responded")
             self._set_stage(Stage.INVESTIGATION)
         return f"{p.party.value} {verb}"
 
     async def _schedule_hearing(self, p: a.ScheduleHearing) -> a.ActionResult:
         """R9: a panel of three from the subject's own council, an IP other than the assessment
-        IP, sufficient notice to all parties."""
-        warnings = rules.panel_warnings(
-            self.state, self.roster, p, self._today(), self.procedure.hearing_notice_working_days
+        IP, sufficient notice to all parties; time, venue, public or private, and the papers with the
+        notice (conduct/hearing_rules.py)."""
+        with workflow.unsafe.imports_passed_through(), workflow.unsafe.sandbox_unrestricted():  # bank holidays
+            warnings = rules.panel_warnings(self.state, self.roster, p)
+            warnings += hearing_rules.schedule_warnings(self.state, self.roster, p, self._today())
+            self.state.hearing = hearing_rules.hearing_from(self.state, self.roster, p, self._today(), warnings)
+        self._log("hearing_scheduled", hearing_rules.scheduled_words(self.state.hearing), p.officer)
+        await self.post.send(
+            LetterTemplate.HEARING_NOTICE,
+            self._to.hearing(),
+            text=hearing_rules.papers(self.state),
+            **hearing_rules.notice_context(self.state),
         )
-        self.state.hearing = Hearing(
-            date=p.date, panel=p.panel, ip=p.ip, parish_adviser=p.parish_adviser, warnings=warnings
-        )
-        self._log("hearing_scheduled", f"hearing fixed for {p.date.isoformat()}", p.officer)
-        await self.post.send(LetterTemplate.HEARING_NOTICE, self._to.hearing(), hearing_date=p.date)
         return self._result(f"hearing fixed for {p.date.isoformat()}", warnings)
 
     async def _adjourn_hearing(self, p: a.AdjournHearing) -> str:
@@ -92,8 +106,10 @@ class HandledActions:
         assert hearing is not None
         hearing.adjournments.append(f"{hearing.date.isoformat()}: {p.reason}")
         hearing.date = p.date
+        hearing.late = hearing.late or hearing_rules.is_late(self.state, p.date)  # R9: shown as late
         self._log("hearing_adjourned", f"hearing adjourned to {p.date.isoformat()}: {p.reason}", p.officer)
-        await self.post.send(LetterTemplate.HEARING_ADJOURNED, self._to.hearing(), hearing_date=p.date, text=p.reason)
+        context = hearing_rules.notice_context(self.state)
+        await self.post.send(LetterTemplate.HEARING_ADJOURNED, self._to.hearing(), text=p.reason, **context)
         return f"hearing adjourned to {p.date.isoformat()}"
 
     async def _withdraw(self, p: a.Withdraw) -> str:
@@ -119,6 +135,8 @@ class HandledActions:
             return "complaint withdrawn and closed"
         self.state.stage = w.previous_stage
         self._publish()
+        if self.state.notice_held:  # R18: a notice held while the complainant might withdraw goes now
+            await self._release_held_notice()
         return f"the complaint continues at stage {w.previous_stage.value}"
 
     async def _stop_clock(self, p: a.StopClock) -> str:
@@ -142,11 +160,12 @@ class HandledActions:
         """R14: two complaints about the same member or incident may be considered together.
         Both cases record the link."""
         other = workflow.get_external_workflow_handle(f"complaint-{p.other_reference}")
+        notice = linking.notice(self.state.reference, p)  # signed links, gated for recorded histories
         try:
-            await other.signal("linked_with", self.state.reference)
+            await other.signal("linked_with", notice)
         except Exception as err:  # the other case does not exist or is closed
             raise ApplicationError(f"{p.other_reference} could not be linked: {err}", non_retryable=True) from err
-        self._record_link(p.other_reference, p.officer)
+        self._record_link(p.other_reference, p.officer, p.reason)
         return f"to be considered together with {p.other_reference}"
 
     async def _update_roster(self, p: a.UpdateRoster) -> str:

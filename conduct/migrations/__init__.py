@@ -20,7 +20,18 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, MetaData, inspect, text
 
-from conduct import group_report_register, intake_keys, referrals, register, roster_store, training
+from conduct import (
+    case_keys,
+    group_report_register,
+    intake_keys,
+    print_queue,
+    referrals,
+    register,
+    retention_register,
+    roster_store,
+    sanction_register,
+    training,
+)
 
 HERE = Path(__file__).resolve().parent
 VERSION_TABLE = "alembic_version"
@@ -45,9 +56,12 @@ INITIAL_TABLES = frozenset(
 
 # Every table lives on register.Base; the imports above put the side tables on it too.
 assert intake_keys.IntakeKeyRow.__table__.metadata is register.Base.metadata
+assert print_queue.PrintQueueRow.__table__.metadata is register.Base.metadata  # issue 14: letters by post
 assert roster_store.RosterRow.__table__.metadata is register.Base.metadata
 assert training.TrainingSessionRow.__table__.metadata is register.Base.metadata  # and the other issue-15 tables
 assert group_report_register.GroupReportRow.__table__.metadata is referrals.ExternalReferralRow.metadata
+assert case_keys.CaseKeyRow.__table__.metadata is retention_register.RetentionRecordRow.metadata
+assert sanction_register.SanctionFollowUpRow.metadata is register.Base.metadata
 target_metadata: MetaData = register.Base.metadata
 
 

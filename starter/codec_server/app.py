@@ -149,7 +149,9 @@ def create_codec_app(
     if not keys:
         raise CodecSetupError("no encryption keys: set CONDUCT_ENCRYPTION_KEYS (or run `conduct dev` once)")
     try:
-        codec = EncryptionCodec(parse_keys(keys))
+        from conduct.case_keys import store_for  # each case's data key, wrapped in the register
+
+        codec = EncryptionCodec(parse_keys(keys), case_keys=store_for(settings.resolved_database_url, keys))
     except KeyError_ as error:
         raise CodecSetupError(str(error)) from None
     secret = settings.resolved_codec_secret

@@ -18,9 +18,8 @@ from starter.codec_server import tokens
 from starter.codec_server.access import role_names
 from starter.codec_server.app import AUDIT_LOGGER, CodecSetupError, create_codec_app, loggable
 from starter.forwarded import UVICORN_OPTIONS
-from starter.officer import known_officer
+from starter.officer import identify
 from starter.output import Exit, err, esc, fail, handled
-from starter.roster_io import roster_in_force
 
 AUDIT_FILE = "codec-audit.log"
 AUDIT_FORMAT = "%(asctime)s %(levelname)s %(message)s"
@@ -97,8 +96,9 @@ def serve(settings: Settings, host: str, port: int) -> None:
 
 @handled
 def token_command(officer_id: str | None, hours: float) -> None:
-    """`conduct codec-token --as ID`: the officer must be on the roster in force with a role that
-    may read case data, or no token is made (exit 3)."""
+    """`conduct codec-token`: the signed-in officer (through the officers' API; `--as` only with the
+    development issuer) must be on the roster in force with a role that may read case data, or no
+    token is made (exit 3)."""
     settings = get_settings()
     secret = settings.resolved_codec_secret
     if not secret:
@@ -107,7 +107,7 @@ def token_command(officer_id: str | None, hours: float) -> None:
             f"no codec secret: run `conduct dev` once (it creates {settings.codec_secret_file}) "
             "or set CONDUCT_CODEC_SECRET",
         )
-    officer = known_officer(roster_in_force(settings), officer_id)
+    officer = identify(settings, officer_id)
     allowed = frozenset(settings.codec_roles)
     if not allowed & set(officer.roles):
         fail(

@@ -34,7 +34,6 @@ from markupsafe import Markup, escape
 from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
@@ -45,7 +44,7 @@ from conduct.deadline import DeadlineRequest
 from conduct.intake import ComplaintIntake
 from conduct.intake_keys import KeyReused, key_in_use
 from conduct.procedure import ProcedureSettings
-from conduct.register import PublishedNoticeRow, create_schema, make_engine, published_notices
+from conduct.register import create_schema, make_engine
 from conduct.roster import Council, Member, Roster
 from conduct.roster_store import current_roster
 from conduct.settings import Settings
@@ -55,6 +54,7 @@ from starter.complaints import IntakeRefused, OpenedComplaint, open_complaint
 from starter.forwarded import UVICORN_OPTIONS, ProxyTrust
 from starter.web import forms, group_reports, uploads
 from starter.web.config import WebConfig
+from starter.web.decisions import decisions_router
 from starter.web.forms import FORM_IDS, Answers, Problem
 from starter.web.monitoring import monitoring_router
 from starter.web.security import (
@@ -689,49 +689,7 @@ def create_app(
             received=received_at.astimezone(LONDON),
         )
 
-    @app.api_route("/decisions", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
-    def decisions(council: str | None = None) -> HTMLResponse:
-        roster = state.roster()
-        names = {c.id: c.name for c in roster.councils} if roster else {}
-        chosen = council if council in names else None
-        with Session(state.engine) as session:
-            notices = [
-                {
-                    "reference": n.reference,
-                    "council": names.get(n.council, n.council),
-                    "published": n.published_at.astimezone(LONDON).date(),
-                }
-                for n in published_notices(session, chosen)
-            ]
-        return state.render(
-            "decisions.html",
-            title="Published decisions",
-            notices=notices,
-            councils=sorted(names.items(), key=lambda kv: kv[1]),
-            chosen=chosen,
-        )
-
-    @app.api_route(
-        "/decisions/{reference}", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False
-    )
-    def decision(reference: str) -> HTMLResponse:
-        notice: PublishedNoticeRow | None = None
-        if _REFERENCE.match(reference):
-            with Session(state.engine) as session:
-                notice = session.get(PublishedNoticeRow, reference)
-                if notice is not None:
-                    session.expunge(notice)
-        if notice is None:
-            return error_response(f"/decisions/{reference}", 404)  # type: ignore[return-value]
-        roster = state.roster()
-        council = roster.council(notice.council) if roster else None
-        return state.render(
-            "decision.html",
-            title=f"Decision notice {notice.reference}",
-            notice=notice,
-            council_name=council.name if council else notice.council,
-            published=notice.published_at.astimezone(LONDON).date(),
-        )
+    app.include_router(decisions_router(state))  # /decisions and /decisions/REF (R12)
 
     @app.api_route("/healthz", methods=["GET", "HEAD"], include_in_schema=False)
     def healthz() -> dict[str, str]:

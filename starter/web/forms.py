@@ -56,6 +56,7 @@ MESSAGES = {
     "name_missing": "Enter your full name",
     "name_long": f"Your name must be {NAME_MAX} characters or fewer",
     "email_missing": "Enter your email address",
+    "email_or_address_missing": "Give the complainant's email address or postal address",
     "email_invalid": "Enter an email address in the correct format, like name@example.com",
     "email_not_ascii": (
         "Enter an email address without accents or other special letters before the @, like name@example.com"
@@ -182,10 +183,13 @@ def check_answers(
     *,
     require_identity: bool,
     already: set[str] = frozenset(),  # type: ignore[assignment]
+    postal: bool = False,
 ) -> list[Problem]:
     """Every rule both channels share. Fields in `already` had a problem when first read and are
     not checked again. `require_identity`: the form asks for name and address; the API accepts an
-    anonymous complaint (an empty name), which the workflow flags but does not refuse (R4)."""
+    anonymous complaint (an empty name), which the workflow flags but does not refuse (R4).
+    `postal` (`conduct receive`, a complaint on paper): a postal address may stand in for the
+    e-mail address, and the letters then go by post (conduct/postal.py)."""
     problems: list[Problem] = []
 
     def add(name: str, key_or_text: str) -> None:
@@ -205,8 +209,10 @@ def check_answers(
         add("name", "name_missing")
     elif len(a.name) > NAME_MAX:
         add("name", "name_long")
-    if not a.email:
-        add("email", "email_missing")
+    if not a.email and postal and a.address:
+        pass  # letters by post
+    elif not a.email:
+        add("email", "email_or_address_missing" if postal else "email_missing")
     elif len(a.email) > EMAIL_MAX:
         add("email", "email_invalid")
     else:

@@ -1,0 +1,262 @@
+"""Issue 14, "Several complaints about one incident" (R14): one case leads, the others follow it.
+One decision, one set of clocks, one hearing; each complainant gets their own letters. Driven on
+the time-skipping server; letters checked in the outbox, the history read back from Temporal."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+
+from conduct import actions as a
+from conduct.assessment import AssessmentTests
+from conduct.intake import Complainant
+from conduct.record_actions import Unlink
+from conduct.vocabulary import (
+    AssessmentOutcome,
+    ClockName,
+    ClockState,
+    Finding,
+    NoActionGround,
+    Outcome,
+    Party,
+    Provision,
+    Sanction,
+    Stage,
+)
+from starter.timeline import timeline_of
+from tests import factories
+from tests.harness import Case, CaseDriver, Refused
+from tests.steps import DEM, IO, MO, RECEIVED, panel_for
+
+LEAD = "WBC-2029-0001"
+REASONS = "The remarks were made in a private capacity on a personal account."
+
+
+def _intake(n: int, **overrides: object):  # noqa: ANN202
+    person = Complainant(name=f"Complainant Number{n}", email=f"complainant{n}@example.org", address="1 High St")
+    return factories.intake(complainant=person, **overrides)
+
+
+async def _open(driver: CaseDriver, n: int, **overrides: object) -> Case:
+    return await driver.open(f"WBC-2029-000{n}", intake=_intake(n, **overrides))
+
+
+def _assess(outcome: AssessmentOutcome, reasons: str = "Serious.", grounds: list | None = None) -> a.Assess:
+    """An assessment with its tests (sections 3-4): the public interest is met unless no action."""
+    met = outcome is not AssessmentOutcome.NO_ACTION
+    tests = AssessmentTests(public_interest=met, public_interest_reason="Weighed against the harm alleged.")
+    return a.Assess(officer=MO, outcome=outcome, grounds=grounds or [], reasons=reasons, tests=tests)
+
+
+def _to(case: Case, template: str) -> list[str]:
+    """Who received `template` from this case (the outbox's To headers)."""
+    return sorted(str(m["To"]) for m in case.outbox() if f"-{template}/" in m["X-Conduct-Idempotency-Key"])
+
+
+def _follows(lead: str, other: str) -> a.Link:
+    return a.Link(officer=MO, other_reference=other, other_subjects=["wbc-04"])
+
+
+async def _history(case: Case) -> list:  # noqa: ANN202
+    return await timeline_of(await case.handle.fetch_history(), case.driver.client.data_converter)
+
+
+async def _lead_with_followers(driver: CaseDriver) -> tuple[Case, Case, Case]:
+    await driver.travel_to_day(RECEIVED)
+    lead, first, second = await _open(driver, 1), await _open(driver, 2), await _open(driver, 3)
+    for follower in (first, second):
+        result = await lead.act("lead", _follows(LEAD, follower.reference))
+        assert result.message == f"{follower.reference} follows {LEAD}: the decisions taken here apply to it too"
+        await follower.settle()
+    return lead, first, second
+
+
+async def test_one_decision_on_the_lead_closes_every_follower_with_its_own_letter(driver: CaseDriver) -> None:
+    lead, first, second = await _lead_with_followers(driver)
+    assert (await lead.status()).followers == [first.reference, second.reference]
+
+    # One set of clocks: the followers' own assessment clocks stop; the lead's runs.
+    for follower in (first, second):
+        state = await follower.status()
+        assert state.lead == LEAD and state.linked == [LEAD]
+        clock = state.clocks[ClockName.ASSESSMENT]
+        assert clock.state is ClockState.STOPPED and clock.note == f"considered with {LEAD}, whose clocks run (R14)"
+        # Decided through the lead: the procedure's actions are refused here, naming the lead.
+        with pytest.raises(Refused, match=f"follows {LEAD} \\(R14\\): act on {LEAD}"):
+            await follower.act("triage", a.Triage(officer=MO, notify=True))
+        assert not any(x.startswith(("triage", "assess")) for x in state.allowed)
+    assert (await lead.status()).clocks[ClockName.ASSESSMENT].state is ClockState.PENDING
+
+    # The lead's triage moves the followers' stage with it; the subject member is told once.
+    await lead.act("triage", a.Triage(officer=MO, notify=True))
+    await lead.act("consult_ip", a.ConsultIndependentPerson(officer=MO, ip="ip-1", view="No case to answer."))
+    for follower in (first, second):
+        await follower.settle()
+        assert (await follower.status()).stage is Stage.ASSESSMENT
+        assert _to(follower, "subject_notified") == []
+
+    await driver.travel_to_day(date(2029, 11, 9))
+    await lead.act("assess", _assess(AssessmentOutcome.NO_ACTION, REASONS, [NoActionGround.TRIVIAL]))
+    for case in (lead, first, second):
+        await case.settle()
+
+    # One decision: recorded once, on the lead; every case closed with its outcome.
+    lead_state = await lead.status()
+    assert lead_state.outcome is Outcome.NO_ACTION
+    assert [t.event for t in lead_state.timeline].count("assessment") == 1
+    told = [t.summary for t in lead_state.timeline if t.event == "followers_told"]
+    assert told[-1] == "an assessment applied to the 2 case(s) following this one (R14)"
+    for n, follower in ((2, first), (3, second)):
+        state = await follower.status()
+        assert state.stage is Stage.CLOSED and state.outcome is Outcome.NO_ACTION
+        assert state.closed_at is not None and state.closed_at.date() == date(2029, 11, 9)
+        assert "assessment" not in [t.event for t in state.timeline]  # the decision lives on the lead
+        # Each complainant gets their own letter, with their own case's reference and name; the
+        # subject member and the Group Leader get it once, from the lead.
+        assert _to(follower, "decision_no_action") == [f"Complainant Number{n} <complainant{n}@example.org>"]
+        letter = next(m for m in follower.outbox() if "-decision_no_action/" in m["X-Conduct-Idempotency-Key"])
+        body = letter.get_body(preferencelist=("plain",)).get_content()
+        assert follower.reference in body and f"Number{n}" in body and REASONS in body
+        assert "Number1" not in body
+        assert [r.role.value for r in state.letters if r.template.value == "decision_no_action"] == ["complainant"]
+        assert state.clocks[ClockName.ASSESSMENT].state is ClockState.STOPPED
+        # The history says so, in the follower's own record.
+        events = await _history(follower)
+        moved = [e.detail for e in events if e.name == "lead_moved"]
+        assert moved == [f"triage on the lead case {LEAD} applies here (R14)",
+                         f"assess on the lead case {LEAD} applies here (R14)"]  # fmt: skip
+    lead_letters = _to(lead, "decision_no_action")
+    assert len(lead_letters) == 2 and "Complainant Number1 <complainant1@example.org>" in lead_letters
+    assert sum(len(_to(c, "decision_no_action")) for c in (lead, first, second)) == 4  # 3 complainants + subject
+
+
+async def test_a_hearing_on_the_lead_is_the_followers_hearing(driver: CaseDriver) -> None:
+    """Investigation and hearing: every step on the lead reaches each complainant in their own
+    letters, and the followers close with the breach found at the one hearing."""
+    lead, first, _ = await _lead_with_followers(driver)
+    await lead.act("triage", a.Triage(officer=MO, notify=True))
+    await lead.act("consult_ip", a.ConsultIndependentPerson(officer=MO, ip="ip-1", view="Merits a look."))
+    await lead.act("assess", _assess(AssessmentOutcome.INVESTIGATE))
+    await first.settle()
+    state = await first.status()
+    assert state.stage is Stage.INVESTIGATOR_APPOINTMENT
+    assert ClockName.INVESTIGATOR_APPOINTMENT not in state.clocks  # one set of clocks: the lead's
+    assert _to(first, "decision_investigate") == ["Complainant Number2 <complainant2@example.org>"]
+    assert _to(first, "chair_advised") == []  # the chair is advised once, by the lead
+    await driver.travel_to_day(date(2029, 11, 12))
+    await lead.act("appoint_investigator", a.AppointInvestigator(officer=MO, investigator=IO))
+    await first.settle()
+    assert (await first.status()).stage is Stage.INVESTIGATION
+    assert _to(first, "investigator_appointed") == ["Complainant Number2 <complainant2@example.org>"]
+    await driver.travel_to_day(date(2029, 12, 17))
+    await lead.act("draft_report", a.DraftReport(officer=IO, text="Draft findings."))
+    await first.settle()
+    assert (await first.status()).stage is Stage.COMMENTS
+    assert _to(first, "draft_report") == ["Complainant Number2 <complainant2@example.org>"]
+    assert (await lead.status()).clocks[ClockName.COMMENT_PERIOD].running
+    assert ClockName.COMMENT_PERIOD not in (await first.status()).clocks
+    await lead.act("comment", a.RecordComment(officer=MO, party=Party.COMPLAINANT, text="Agree."))
+    await lead.act("comment", a.RecordComment(officer=IO, party=Party.SUBJECT, declined=True))
+    await driver.travel_to_day(date(2030, 1, 7))
+    final = a.FinalReport(officer=IO, finding=Finding.BREACH, text="Breach of respect.")
+    await lead.act("final_report", final)
+    await first.settle()
+    assert (await first.status()).stage is Stage.HEARING_PENDING
+    assert ClockName.HEARING not in (await first.status()).clocks
+    # One hearing: scheduled, adjourned and decided on the lead; each complainant is told.
+    panel = panel_for("worthing", {"wbc-04"})
+    hearing = a.ScheduleHearing(
+        officer=DEM, date=date(2030, 2, 20), panel=panel, ip="ip-3", starts_at=time(10), venue="Council Chamber"
+    )
+    await lead.act("schedule_hearing", hearing)
+    await first.settle()
+    assert _to(first, "hearing_notice") == ["Complainant Number2 <complainant2@example.org>"]
+    with pytest.raises(Refused, match=f"follows {LEAD}"):
+        await first.act("schedule_hearing", hearing)
+    await driver.travel_to_day(date(2030, 2, 20), hour=16)
+    outcome = a.RecordHearingOutcome(
+        attended=True, officer=DEM, finding=Finding.BREACH, sanctions=[Sanction.FORMAL_LETTER],
+        reasons="On the balance of probabilities the member breached paragraph 1.", breached=[Provision.RESPECT],
+        ip_view="The Independent Person considered that the member failed to show respect.",
+    )  # fmt: skip
+    await lead.act("hearing_outcome", outcome)
+    await first.settle()
+    assert (await first.status()).stage is Stage.DECISION_NOTICE
+    await driver.travel_to_day(date(2030, 2, 25))
+    await lead.act("issue_notice", a.IssueNotice(officer=MO))
+    await first.settle()
+    state = await first.status()
+    assert state.stage is Stage.CLOSED and state.outcome is Outcome.BREACH
+    assert _to(first, "decision_notice") == ["Complainant Number2 <complainant2@example.org>"]
+    assert state.notice is None and not state.published  # R12: one public notice, the lead's
+    assert not any(c.running for c in state.clocks.values())
+    lead_state = await lead.status()
+    assert lead_state.outcome is Outcome.BREACH and lead_state.clocks[ClockName.DECISION_NOTICE].state is ClockState.MET
+
+
+async def test_unlinked_follower_goes_on_alone_and_its_clock_runs_from_where_it_stopped(driver: CaseDriver) -> None:
+    lead, first, second = await _lead_with_followers(driver)
+    before = (await first.status()).clocks[ClockName.ASSESSMENT].due
+    await driver.travel_to_day(date(2029, 11, 12))  # a week (5 working days) following the lead
+    with pytest.raises(Refused, match="unlink"):
+        await first.act("unlink", Unlink(officer=MO, other_reference="WBC-2029-0009", reason="x"))
+    await first.act("unlink", Unlink(officer=MO, other_reference=LEAD, reason="A different incident after all."))
+    await first.settle()
+    await lead.settle()
+    state = await first.status()
+    assert state.lead is None and state.linked == [] and state.stage is Stage.TRIAGE
+    clock = state.clocks[ClockName.ASSESSMENT]
+    assert clock.state is ClockState.PENDING and clock.due > before  # the paused week is left out
+    assert state.timeline[-1].event == "following_ended" or "following_ended" in [t.event for t in state.timeline]
+    assert (await lead.status()).followers == [second.reference]
+    # It is decided on its own now; the lead's decision no longer reaches it.
+    await first.act("triage", a.Triage(officer=MO, notify=True))
+    await lead.act("triage", a.Triage(officer=MO, notify=True))
+    await lead.act("consult_ip", a.ConsultIndependentPerson(officer=MO, ip="ip-1", view="x"))
+    await lead.act("assess", _assess(AssessmentOutcome.NO_ACTION, "x", [NoActionGround.TRIVIAL]))
+    await second.settle()
+    await first.settle()
+    assert (await second.status()).outcome is Outcome.NO_ACTION
+    assert (await first.status()).stage is Stage.ASSESSMENT and (await first.status()).outcome is None
+
+
+async def test_the_lead_complainant_withdraws_and_the_followers_go_on_alone(driver: CaseDriver) -> None:
+    lead, first, _ = await _lead_with_followers(driver)
+    await lead.act("withdraw", a.Withdraw(officer=MO, text="No longer wishes to pursue it."))
+    await lead.act("withdrawal_decision", a.WithdrawalDecision(officer=MO, stop=True, ip="ip-1", view="Agreed."))
+    await lead.settle()
+    await first.settle()
+    assert (await lead.status()).outcome is Outcome.WITHDRAWN
+    state = await first.status()
+    assert state.outcome is None and state.lead is None and state.stage is Stage.TRIAGE
+    assert state.clocks[ClockName.ASSESSMENT].state is ClockState.PENDING
+    assert _to(first, "withdrawal_decision") == []  # the lead complainant's letter is theirs alone
+    await first.act("triage", a.Triage(officer=MO, notify=True))
+
+
+async def test_lead_links_are_refused_across_members_and_for_decided_cases(driver: CaseDriver) -> None:
+    await driver.travel_to_day(RECEIVED)
+    lead = await _open(driver, 1)
+    other = await _open(driver, 2, subject_members=["wbc-01"])
+    across = a.Link(officer=MO, other_reference=other.reference, other_subjects=["wbc-01"], reason="Joint hearing.")
+    with pytest.raises(Refused, match="a lead decides only for complaints about the same members"):
+        await lead.act("lead", across)
+    await lead.act("link", across)  # a joint hearing: linked, each decided on its own
+    assert (await other.status()).lead is None
+
+    decided = await _open(driver, 3)
+    await decided.act("triage", a.Triage(officer=MO, notify=True))
+    await decided.act("consult_ip", a.ConsultIndependentPerson(officer=MO, ip="ip-1", view="x"))
+    await decided.act("assess", _assess(AssessmentOutcome.INVESTIGATE))
+    await lead.act("lead", _follows(LEAD, decided.reference))
+    await decided.settle()
+    state = await decided.status()
+    assert state.lead is None and state.linked == [LEAD]
+    assert "not as a follower" in state.timeline[-1].summary
+    # A follower cannot lead.
+    fresh = await _open(driver, 4)
+    await lead.act("lead", _follows(LEAD, fresh.reference))
+    await fresh.settle()
+    with pytest.raises(Refused, match=f"{fresh.reference} follows {LEAD} \\(R14\\)"):
+        await fresh.act("lead", _follows(fresh.reference, "WBC-2029-0005"))
