@@ -106,4 +106,3 @@ def attendance_refusal(p: a.RecordHearingOutcome) -> str | None:
             "(--proceeded-in-absence --reason TEXT), or adjourn the hearing (adjourn-hearing)"
         )
     return None
-

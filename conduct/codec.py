@@ -30,6 +30,7 @@ import asyncio
 import base64
 import dataclasses
 import os
+import zlib
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
@@ -53,6 +54,32 @@ ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
 DATA_KEY_ID = "data-key-id"
 REFUSED_ENCODING = b"refused/plaintext-payload-on-an-encrypted-case"
+# Payloads over COMPRESS_FROM bytes are zlib-compressed before they are sealed, where that makes
+# them smaller: letters and register projections are JSON that shrinks to about a third, and a
+# full hearing case's history is kept within its budget. The marker is also the cipher's
+# associated data, so it cannot be removed or added without the payload failing to open.
+COMPRESSION = "compression"
+ZLIB = b"zlib"
+COMPRESS_FROM = 256
+
+
+def _compressed(raw: bytes) -> tuple[bytes, bytes | None]:
+    if len(raw) < COMPRESS_FROM:
+        return raw, None
+    packed = zlib.compress(raw, 6)
+    return (packed, ZLIB) if len(packed) < len(raw) else (raw, None)
+
+
+def _opened(cipher: AESGCM, payload: Payload) -> Payload:
+    """Decrypt (and decompress) one sealed payload; payloads sealed before compression have no marker."""
+    compression = payload.metadata.get(COMPRESSION) or None
+    if compression not in (None, ZLIB):
+        raise KeyError_(f"payload is compressed with {compression!r}, which this codec does not read")
+    data = payload.data
+    raw = cipher.decrypt(data[:12], data[12:], compression)
+    return Payload.FromString(zlib.decompress(raw) if compression else raw)
+
+
 COMPLAINT_PREFIX = "complaint-"
 
 
@@ -184,7 +211,8 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         """The case whose payloads this copy encodes under its data key (None: the ring's key)."""
         if self._case_keys is None or not self._workflow_id or not self._workflow_id.startswith(COMPLAINT_PREFIX):
             return None
-        return self._workflow_id.removeprefix(COMPLAINT_PREFIX)
+        # A case's own workflows (a sanction's follow-up, `complaint-REF/sanction-NAME`) share its key.
+        return self._workflow_id.removeprefix(COMPLAINT_PREFIX).partition("/")[0]
 
     async def _case_cipher(self, reference: str, create: bool) -> AESGCM:
         assert self._case_keys is not None
@@ -202,9 +230,11 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
             metadata[DATA_KEY_ID] = reference.encode()
         out = []
         for payload in payloads:
+            raw, compression = _compressed(payload.SerializeToString())
             nonce = os.urandom(12)
-            sealed = cipher.encrypt(nonce, payload.SerializeToString(), None)
-            out.append(Payload(metadata=metadata, data=nonce + sealed))
+            sealed = cipher.encrypt(nonce, raw, compression)
+            extra = {COMPRESSION: compression} if compression else {}
+            out.append(Payload(metadata={**metadata, **extra}, data=nonce + sealed))
         return out
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
@@ -215,8 +245,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
                 if self._case_keys is None:
                     raise KeyError_(f"payload was encrypted with the data key of {reference}; no key store here")
                 cipher = await self._case_cipher(reference, create=False)
-                data = payload.data
-                out.append(Payload.FromString(cipher.decrypt(data[:12], data[12:], None)))
+                out.append(_opened(cipher, payload))
             else:
                 out.append(self._decode_one(payload))
         return out
@@ -229,8 +258,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         cipher = self._ciphers.get(key_id)
         if cipher is None:
             raise KeyError_(f"payload was encrypted with key {key_id!r}, which is not configured")
-        data = payload.data
-        return Payload.FromString(cipher.decrypt(data[:12], data[12:], None))
+        return _opened(cipher, payload)
 
     @property
     def key_ids(self) -> Iterable[str]:

@@ -98,8 +98,8 @@ def group_figures(bind: Bind, request: FiguresRequest, roster: Roster | None = N
     members = [
         m
         for m in roster.members
-        if m.council == council.id
-        and m.group == request.group
+        if m.sits_on(council.id)  # dual-hatted members count on each council, in their group there
+        and m.group_on(council.id) == request.group
         and not m.co_opted
         and (m.elected_on is None or m.elected_on <= request.period_to)
     ]
@@ -155,4 +155,4 @@ def group_figures(bind: Bind, request: FiguresRequest, roster: Roster | None = N
 
 def groups_with_members(roster: Roster, council: str) -> list[str]:
     """The political groups with members on `council`, in roster order (co-optees left out)."""
-    return list(dict.fromkeys(m.group for m in roster.members if m.council == council and not m.co_opted))
+    return list(dict.fromkeys(m.group_on(council) for m in roster.members_of(council) if not m.co_opted))

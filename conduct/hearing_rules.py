@@ -124,7 +124,7 @@ def panel_refusal(case: CaseState, roster: Roster, panel: list[str]) -> str | No
             return f"panel member {member_id!r} is the subject member"
         if member_id == complainant_member:
             return f"panel member {member_id!r} is the complainant"
-        if member.council != case.hearing_council:
+        if not member.sits_on(case.hearing_council):  # a dual-hatted member sits on several
             return (
                 f"panel member {member_id!r} sits on {member.council}, not {case.hearing_council}, "
                 "whose sub-committee hears this case (R9)"

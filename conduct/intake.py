@@ -37,8 +37,11 @@ class Complainant(_Lenient):
 
 class ComplaintIntake(_Lenient):
     complainant: Complainant
-    council: str
-    subject_members: list[str] = Field(description="at least one, all of `council` (checked on entry)")
+    council: str = Field(
+        description="the council the members acted for: their capacity, one of their councils when a member sits "
+        "on several (a district and a parish, or a district and a county); that council hears the complaint"
+    )
+    subject_members: list[str] = Field(description="at least one, all sitting on `council` (checked on entry)")
     conduct_dates: list[date] = Field(description="at least one, none in the future (checked on entry)")
     provisions: list[Provision]
     description: str

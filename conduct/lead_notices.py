@@ -41,9 +41,8 @@ class LeadNotice(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     reference: str
-    step: str  # the signed action's update id: a follower applies each step once
     action: Action
-    payload: dict[str, Any] = {}  # the officer's action as signed (conduct/attestation.py)
+    payload: dict[str, Any] = {}  # the officer's action as signed (conduct/attestation.py); its update id is the step
     stage: Stage
     outcome: Outcome | None = None
     released: bool = False  # the lead complainant withdrew: followers go on their own

@@ -6,8 +6,8 @@ configuration never alters a case that is already open.
 
 from pydantic import BaseModel, Field, field_validator
 
-from conduct.vocabulary import ClockName, DayUnit, Role
 from conduct.sanction_times import SanctionTimes
+from conduct.vocabulary import ClockName, DayUnit, Role
 
 
 class ClockRule(BaseModel):

@@ -57,6 +57,15 @@ class Council(_Lenient):
     )
 
 
+class Membership(_Lenient):
+    """Another council a member also sits on: a dual-hatted councillor (a district and a parish, or
+    a district and a county) has a group, and committees, on each."""
+
+    council: Identifier
+    group: str = "Independent"
+    committees: list[str] = []
+
+
 class Member(_Lenient):
     id: Identifier
     name: str
@@ -66,6 +75,22 @@ class Member(_Lenient):
     co_opted: bool = False
     elected_on: date | None = Field(default=None, description="last election: Code training counts from it")
     committees: list[str] = Field(default=[], description="names of the committees of their council they sit on")
+    memberships: list[Membership] = Field(
+        default=[], description="other councils they also sit on (dual-hatted), each with their group there"
+    )
+
+    @property
+    def councils(self) -> list[Identifier]:
+        """Every council they sit on: their own first."""
+        return [self.council, *(m.council for m in self.memberships)]
+
+    def sits_on(self, council_id: Identifier) -> bool:
+        return council_id in self.councils
+
+    def group_on(self, council_id: Identifier) -> str:
+        """Their group on that council (a complaint is about them in that capacity); their own
+        council's group otherwise."""
+        return next((m.group for m in self.memberships if m.council == council_id), self.group)
 
 
 class Committee(_Lenient):
@@ -131,6 +156,11 @@ class Roster(_Lenient):
         for m in self.members:
             if m.council not in councils:
                 found.append(f"member {m.id!r} belongs to unknown council {m.council!r}")
+            for other in m.memberships:
+                if other.council not in councils:
+                    found.append(f"member {m.id!r} also sits on unknown council {other.council!r}")
+            if len(set(m.councils)) != len(m.councils):
+                found.append(f"member {m.id!r} is given the same council twice")
         members = {m.id for m in self.members}
         for g in self.group_leaders:
             if g.member not in members:
@@ -143,6 +173,10 @@ class Roster(_Lenient):
 
     def member(self, member_id: str) -> Member | None:
         return next((m for m in self.members if m.id == member_id), None)
+
+    def members_of(self, council_id: str) -> list[Member]:
+        """Everyone who sits on the council, dual-hatted members included."""
+        return [m for m in self.members if m.sits_on(council_id)]
 
     def officer(self, officer_id: str) -> Officer | None:
         return next((o for o in self.officers if o.id == officer_id), None)

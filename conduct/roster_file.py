@@ -25,6 +25,7 @@ from conduct.roster import (
     Identifier,
     IndependentPerson,
     Member,
+    Membership,
     Officer,
     Roster,
 )
@@ -61,10 +62,17 @@ class CommitteeEntry(Committee):
     model_config = _FORBID
 
 
+class MembershipEntry(Membership):
+    model_config = _FORBID
+
+
 class MemberEntry(Member):
     model_config = _FORBID
 
     email: MailAddress
+    memberships: list[MembershipEntry] = Field(
+        default=[], description="other councils they also sit on (dual-hatted), each with their group there"
+    )
 
 
 class GroupLeaderEntry(GroupLeader):

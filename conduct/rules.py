@@ -479,7 +479,7 @@ def panel_warnings(case: CaseState, roster: Roster, p: a.ScheduleHearing) -> lis
     """R9 asks for three groups 'wherever possible': a warning, not a refusal. Notice, lateness and
     the Independent Person: conduct/hearing_rules.py."""
     warnings = []
-    groups = [m.group for m in (roster.member(i) for i in p.panel) if m]
+    groups = [m.group_on(case.hearing_council) for m in (roster.member(i) for i in p.panel) if m]
     if len(set(groups)) < 3:
         warnings.append(
             f"the panel is not from three different groups ({', '.join(groups)}); R9 asks for it where possible"

@@ -316,6 +316,11 @@ def _render_decision(made: dict[str, Any]) -> None:
     console.print(f"[bold]Decision[/bold] ({esc(made['decision'])}): {esc('; '.join(words))}", soft_wrap=True)
     if made.get("reasons"):
         console.print(f"  {esc(made['reasons'])}", soft_wrap=True)
+    for line in made.get("tests") or []:  # sections 3-4: the initial tests and the public interest test
+        console.print(f"  {esc(line)}", soft_wrap=True)
+    if made.get("attended") is not None:  # R9
+        present = "attended" if made["attended"] else "did not attend; the panel proceeded in their absence"
+        console.print(f"  the subject member {present}", soft_wrap=True)
 
 
 _STATE_STYLE = {"pending": "cyan", "stopped": "yellow", "met": "green", "lapsed": "bold red", "met_late": "red"}

@@ -355,15 +355,32 @@ class ChannelWord(StrEnum):
 @app.command()
 @handled
 def receive(
-    file: Annotated[Path, typer.Option("--file", metavar="F.json", help="the complaint, as the webhook's JSON "
-                                       "(the complainant may give a postal address instead of an e-mail)",
-                                       show_default=False)],
-    received_on: Annotated[datetime, cli_values.day_option("--received-on", "the day it reached the council: "
-                                                           "the assessment clock runs from it (today at latest)")],
+    file: Annotated[
+        Path,
+        typer.Option(
+            "--file",
+            metavar="F.json",
+            help="the complaint, as the webhook's JSON "
+            "(the complainant may give a postal address instead of an e-mail)",
+            show_default=False,
+        ),
+    ],
+    received_on: Annotated[
+        datetime,
+        cli_values.day_option(
+            "--received-on", "the day it reached the council: the assessment clock runs from it (today at latest)"
+        ),
+    ],
     channel: Annotated[ChannelWord, typer.Option("--channel", help="how it came", show_default=False)],
-    original: Annotated[Path | None, typer.Option("--original", metavar="FILE", help="the scanned letter or the "
-                                                  ".eml (required for post and email); sealed, listed as evidence",
-                                                  show_default=False)] = None,
+    original: Annotated[
+        Path | None,
+        typer.Option(
+            "--original",
+            metavar="FILE",
+            help="the scanned letter or the .eml (required for post and email); sealed, listed as evidence",
+            show_default=False,
+        ),
+    ] = None,
     json_: Json = False,
     as_officer: AsOfficer = None,
 ) -> None:
@@ -382,17 +399,30 @@ def receive(
 def print_queue(
     posted: Annotated[bool, typer.Option("--posted", help="letters already posted instead")] = False,
     all_: Annotated[bool, typer.Option("--all", help="waiting and posted")] = False,
-    case: Annotated[str | None, typer.Option("--case", metavar="REF", help="one case's letters",
-                                             callback=cli_values.reference, show_default=False)] = None,
-    mark_posted: Annotated[int | None, typer.Option("--mark-posted", metavar="ID", help="record that letter ID "
-                                                    "was posted (a clock counting from it starts)",
-                                                    show_default=False)] = None,
-    on: Annotated[datetime | None, cli_values.day_option("--on", "with --mark-posted: the day posted (default "
-                                                         "today)")] = None,
-    save: Annotated[int | None, typer.Option("--save", metavar="ID", help="write letter ID's PDF",
-                                             show_default=False)] = None,
-    to: Annotated[Path | None, typer.Option("--to", metavar="DIR", help="the folder to write it in",
-                                            show_default=False)] = None,
+    case: Annotated[
+        str | None,
+        typer.Option(
+            "--case", metavar="REF", help="one case's letters", callback=cli_values.reference, show_default=False
+        ),
+    ] = None,
+    mark_posted: Annotated[
+        int | None,
+        typer.Option(
+            "--mark-posted",
+            metavar="ID",
+            help="record that letter ID was posted (a clock counting from it starts)",
+            show_default=False,
+        ),
+    ] = None,
+    on: Annotated[
+        datetime | None, cli_values.day_option("--on", "with --mark-posted: the day posted (default today)")
+    ] = None,
+    save: Annotated[
+        int | None, typer.Option("--save", metavar="ID", help="write letter ID's PDF", show_default=False)
+    ] = None,
+    to: Annotated[
+        Path | None, typer.Option("--to", metavar="DIR", help="the folder to write it in", show_default=False)
+    ] = None,
     json_: Json = False,
     as_officer: AsOfficer = None,
 ) -> None:

@@ -45,7 +45,7 @@ def check_against_roster(intake: ComplaintIntake, roster: Roster) -> None:
         raise IntakeRefused(f"unknown council {intake.council!r}")
     for member_id in intake.subject_members:
         member = roster.member(member_id)
-        if member is None or member.council != intake.council:
+        if member is None or not member.sits_on(intake.council):  # a dual-hatted member: any of their councils
             raise IntakeRefused(f"{member_id!r} is not a member of {council.name}")
 
 
@@ -69,7 +69,7 @@ async def open_complaint(
     received_at = received_at or datetime.now(UTC)
     # The register is synchronous SQL: keep it off the event loop (the web app serves on it).
     reference, new = await asyncio.to_thread(reference_for, engine, key, council.code, received_at.year, digest)
-    groups = sorted({m.group for m in (roster.member(i) for i in intake.subject_members) if m})
+    groups = sorted({m.group_on(intake.council) for m in (roster.member(i) for i in intake.subject_members) if m})
     start = StartComplaint(
         reference=reference,
         received_at=received_at,

@@ -3,18 +3,20 @@ names the complainant gave them, and saved under those names. The web app keeps 
 generated names in the upload folder (starter/web/uploads.py), with a note of the original name.
 
 The same role rules as `conduct show`: who may not read the allegation is refused (exit 3, an
-audit line); who may not see who complained sees the generated names only."""
+audit line); who may not see who complained sees the generated names only. The files are sealed at
+rest (conduct/evidence_seal.py): `--save` writes the evidence in clear, as the complainant sent it;
+a file stored before sealing is copied as it is."""
 
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from starter.output import Exit, done, emit_json, esc, fail, out
 
 if TYPE_CHECKING:
+    from conduct.evidence_seal import EvidenceSeal
     from conduct.roster import Officer
     from conduct.settings import Settings
 
@@ -46,9 +48,13 @@ def evidence_files(settings: Settings, who: Officer, reference: str) -> tuple[li
     return files, uploads
 
 
-def save(files: list[dict[str, Any]], uploads: Path, number: int, folder: Path) -> Path:
-    """Copy file `number` (1 = the first listed) into `folder` under its original name; never
-    over an existing file."""
+def save(
+    files: list[dict[str, Any]], uploads: Path, number: int, folder: Path, seal: EvidenceSeal | None = None
+) -> Path:
+    """Write file `number` (1 = the first listed), opened with `seal`, into `folder` under its
+    original name; never over an existing file."""
+    from conduct.evidence_seal import EvidenceSealError, read_evidence
+
     if not 1 <= number <= len(files):
         fail(Exit.USAGE, f"--save: give a number from 1 to {len(files)}" if files else "the case has no evidence files")
     if not folder.is_dir():
@@ -57,10 +63,15 @@ def save(files: list[dict[str, Any]], uploads: Path, number: int, folder: Path) 
     source = uploads / item["file"]
     target = folder / _safe_name(item["name"], item["file"])
     try:
-        with source.open("rb") as reading:
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as writing:
-                shutil.copyfileobj(reading, writing)
+        data = read_evidence(source, seal)
+    except EvidenceSealError as error:
+        fail(Exit.ERROR, f"cannot open {item['file']}: {error}")
+    except OSError as error:
+        fail(Exit.ERROR, f"cannot read {item['file']}: {error.strerror or error}")
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as writing:
+            writing.write(data)
     except FileExistsError:
         fail(Exit.USAGE, f"{target} already exists: choose another folder with --to")
     except OSError as error:
@@ -74,7 +85,9 @@ def command(settings: Settings, who: Officer, reference: str, number: int | None
         fail(Exit.USAGE, "give --save N and --to DIR together")
     files, uploads = evidence_files(settings, who, reference)
     if number is not None and folder is not None:
-        target = save(files, uploads, number, folder)
+        from conduct.evidence_seal import EvidenceSeal
+
+        target = save(files, uploads, number, folder, EvidenceSeal.from_settings(settings))
         done(f"{reference}: evidence {number} saved as {target}")
         return
     if json_:

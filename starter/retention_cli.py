@@ -308,6 +308,7 @@ async def subject_access(settings: Settings, officer_id: str, email: str, out: P
     when a case of theirs is still held."""
     from activities.retention import upload_dir
     from conduct import case_files
+    from conduct.evidence_seal import EvidenceSeal, EvidenceSealError, read_evidence
     from conduct.private_files import create_private
     from conduct.retention_register import record_of
     from starter import roster_io, session
@@ -321,6 +322,7 @@ async def subject_access(settings: Settings, officer_id: str, email: str, out: P
     files: list[dict[str, str]] = []
     withheld: list[dict[str, str]] = []
     uploads = upload_dir(settings)
+    seal = EvidenceSeal.from_settings(settings)  # evidence is sealed at rest: the archive holds it in clear
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
 
         def add(name: str, data: bytes, what: str) -> None:
@@ -334,7 +336,12 @@ async def subject_access(settings: Settings, officer_id: str, email: str, out: P
             for n, upload in enumerate(case_files.uploads_of(uploads, ref), 1):
                 note = case_files.upload_note(upload)
                 original = Path(str(note.get("original_name") or upload.name)).name or upload.name
-                add(f"cases/{ref}/evidence/{n:02d}-{original}", upload.read_bytes(), "evidence you sent")
+                try:
+                    data = read_evidence(upload, seal)
+                except EvidenceSealError as err:  # listed, so that the officer sees what is missing and why
+                    files.append({"file": "", "what": f"evidence you sent, {original}: cannot be opened ({err})"})
+                    continue
+                add(f"cases/{ref}/evidence/{n:02d}-{original}", data, "evidence you sent")
             for line in WITHHELD_IN_A_CASE:
                 withheld.append({"case": ref, "withheld": line})
         for ref, on in sorted(removed.items()):

@@ -33,7 +33,7 @@ COLUMNS = [
     "kind", "id", "name", "email", "council", "group", "roles", "member", "co_opted",
     "code", "nation", "type", "principal", "sub_committee",
     "chair_name", "chair_email", "clerk_name", "clerk_email", "login",
-    "vice_chair_name", "vice_chair_email", "elected_on", "committees", "required_training",
+    "vice_chair_name", "vice_chair_email", "elected_on", "committees", "required_training", "memberships",
 ]  # fmt: skip
 
 _KINDS = {
@@ -118,6 +118,9 @@ def _csv_entry(kind: str, row: dict[str, str]) -> dict[str, Any]:
             entry["co_opted"] = given["co_opted"].lower() in ("true", "yes", "y", "1")
         if "committees" in given:
             entry["committees"] = _list(given["committees"])
+        if "memberships" in given:  # dual-hatted: "council:group;council:group", e.g. "lancing:Independent"
+            pairs = [[x.strip() for x in item.split(":", 1)] for item in _list(given["memberships"])]
+            entry["memberships"] = [dict(zip(("council", "group"), pair, strict=False)) for pair in pairs]
         return entry
     if kind == "committees":
         entry = {k: given[k] for k in ("name", "council") if k in given}
@@ -186,6 +189,7 @@ def roster_to_csv(roster: Roster) -> str:
                 "kind": "member", "id": m.id, "name": m.name, "email": m.email, "council": m.council,
                 "group": m.group, "co_opted": "true" if m.co_opted else "",
                 "elected_on": m.elected_on.isoformat() if m.elected_on else "", "committees": ";".join(m.committees),
+                "memberships": ";".join(f"{x.council}:{x.group}" for x in m.memberships),
             }
         )  # fmt: skip
     for k in roster.committees:

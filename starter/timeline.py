@@ -203,7 +203,7 @@ def action_substance(name: str, p: dict[str, Any]) -> tuple[str, str]:
     return "; ".join(x for x in said if x), papers
 
 
-RECORD_ACTIONS = frozenset({"note", "letter", "conflict", "unlink", "link"})
+RECORD_ACTIONS = frozenset({"note", "letter", "conflict", "unlink", "link", "lead"})
 
 
 def record_substance(name: str, p: dict[str, Any]) -> tuple[str, str]:
@@ -221,6 +221,8 @@ def record_substance(name: str, p: dict[str, Any]) -> tuple[str, str]:
     if name == "unlink":
         return f"no longer considered with {p.get('other_reference', '')}: {p.get('reason', '')}", ""
     reason = f": {p['reason']}" if p.get("reason") else ""
+    if name == "lead":  # R14: the other case follows this one
+        return f"leads {p.get('other_reference', '')}, decided with it{reason}", ""
     return f"with {p.get('other_reference', '')}{reason}", ""
 
 

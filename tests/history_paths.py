@@ -282,7 +282,7 @@ ROUTES: dict[str, Route] = {
     "running_decision_notice": running_decision_notice,
     "running_withdrawal_requested": _withdrawal_requested,
     # Ready for the next recording of the corpus (the lead records it): R3's two waiting stages.
-    # "running_with_association": running_with_association,
-    # "running_with_police": running_with_police,
+    "running_with_association": running_with_association,
+    "running_with_police": running_with_police,
 }
 """File name (without .json) -> route. Names starting `running_` stay open at that stage."""

@@ -305,3 +305,37 @@ async def test_hearing_records_attendance_in_the_letter_and_the_notice(driver: C
     state = await case.status()
     assert state.notice is not None and reason in state.notice.content.attendance
     assert reason in pub.as_text(pub.view(state.notice))  # the public notice's draft says so too
+
+
+# ----------------------------------------------------------------------------- the command line
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("assess", "WBC-2029-0001", "--outcome", "investigate", "--text", "x"), "record the initial tests"),
+        (("assess", "WBC-2029-0001", "--outcome", "police", "--text", "x", "--tests-met", "--test-failed",
+          "identified", "--public-interest", "met", "--public-interest-reason", "x"), "give --tests-met, or"),
+        (("assess", "WBC-2029-0001", "--outcome", "police", "--text", "x", "--tests-met", "--public-interest", "met"),
+         "--public-interest-reason"),
+        (("assess", "WBC-2029-0001", "--outcome", "refer", "--text", "x", "--tests-met", "--public-interest",
+          "maybe", "--public-interest-reason", "x"), "maybe"),
+        (("police-answer", "WBC-2029-0001", "--outcome", "arrested", "--text", "x"), "arrested"),
+        (("association-answer", "WBC-2029-0001", "--outcome", "ignored", "--text", "x"), "ignored"),
+        (("hearing-outcome", "WBC-2029-0001", "--no-breach", "--ip-view", "x", "--text", "x"), "--attended yes|no"),
+        (("hearing-outcome", "WBC-2029-0001", "--no-breach", "--ip-view", "x", "--text", "x", "--attended", "no"),
+         "give --proceeded-in-absence --reason TEXT, or adjourn"),
+        (("hearing-outcome", "WBC-2029-0001", "--no-breach", "--ip-view", "x", "--text", "x", "--attended", "yes",
+          "--proceeded-in-absence"), "go with --attended no"),
+    ],
+)  # fmt: skip
+def test_the_commands_say_what_is_missing(args: tuple[str, ...], message: str) -> None:
+    """Bad usage exits 2 with a plain reason, before anything is sent (no Temporal needed)."""
+    from typer.testing import CliRunner
+
+    from starter.cli import app
+
+    result = CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
+    flat = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 2 and message in flat, (result.exit_code, result.output)
+    assert "Traceback" not in result.output

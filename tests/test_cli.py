@@ -5,6 +5,7 @@ message, listing through visibility, history, and deadlines."""
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import socket
 import sys
@@ -247,7 +248,9 @@ async def test_the_other_routes_commands(conduct: Conduct) -> None:
     assert case["stage"] == "hearing_pending" and case["hearing"]["date"] == later
     # "Allowed now" never lists what would be refused: the outcome only from the hearing day (issue 16)
     assert "hearing-outcome" not in {x["action"] for x in case["allowed"]}
-    refused = await conduct.run("hearing-outcome", adjourned, "--no-breach", "--text", "x", "--as", "dem")
+    refused = await conduct.run(
+        "hearing-outcome", adjourned, "--no-breach", "--text", "x", "--ip-view", "x", "--attended", "yes", "--as", "dem"
+    )
     assert refused.exit_code == 3 and f"the hearing is on {later}" in refused.output
 
 
@@ -458,7 +461,7 @@ def readme_walk_through() -> list[str]:
     """The commands of the README's "A complaint from form to decision notice", as written."""
     text = (Path(__file__).parent.parent / "README.md").read_text()
     section = text.split("## A complaint from form to decision notice", 1)[1]
-    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0].replace("\\\n", " ")  # continued lines
     return [line.split("  #", 1)[0].strip() for line in block.splitlines() if line.strip() and not line.startswith("#")]
 
 
@@ -472,6 +475,9 @@ async def test_the_readme_walk_through_runs_as_written_today(
     ran = 0
     for line in readme_walk_through():
         line = line.replace("WBC-2026-0001", ref).replace("$(date +%F)", today().isoformat())
+        for inner in re.findall(r"\$\((conduct [^()]*)\)", line):  # e.g. the last working day
+            value = (await conduct.ok(*shlex.split(inner)[1:])).stdout.strip()
+            line = line.replace(f"$({inner})", value)
         if line.startswith("export "):
             continue  # CONDUCT_OFFICER=mo is the module's environment
         if line.startswith("echo "):
@@ -500,15 +506,20 @@ async def test_deadlines_across_bank_holidays(conduct: Conduct) -> None:
         "investigation": "2027-02-21",
         "hearing": "2027-03-21",
         "decision_notice": "2027-01-04",
+        # 10 working days (R18's window to withdraw; the subject's written response): Dec 22-24 and
+        # 29-31 are 6, Jan 4-7 make 10.
+        "confidentiality": "2027-01-07",
+        "subject_response": "2027-01-07",
     }
     # Scotland also keeps 2 January (a Saturday in 2027, observed Monday 4 January): one day later.
     scotland = await conduct.json("deadlines", "--from", "2026-12-21", "--nation", "scotland")
-    assert scotland == {**england, "assessment": "2027-01-22"}
+    later = {"assessment": "2027-01-22", "confidentiality": "2027-01-08", "subject_response": "2027-01-08"}
+    assert scotland == {**england, **later}
     assert (await conduct.json("deadlines", "--from", "2026-12-21", "--nation", "wales")) == england
     assert (await conduct.json("deadlines", "--from", "2026-12-21", "--nation", "northern-ireland")) == england
     # A council closure day (CONDUCT_CLOSURES) is not a working day either.
     closed = await conduct.json("deadlines", "--from", "2026-12-21", env={"CONDUCT_CLOSURES": "2027-01-05"})
-    assert closed == {**england, "assessment": "2027-01-22"}
+    assert closed == {**england, **later}
     assert "Thu 21 Jan 2027" in (await conduct.ok("deadlines", "--from", "2026-12-21")).stdout
 
 

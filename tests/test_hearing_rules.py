@@ -139,8 +139,13 @@ async def test_a_late_hearing_needs_a_reason_and_shows_as_late(driver: CaseDrive
     await driver.travel_to_day(date(2030, 4, 10), hour=16)
     await case.act(
         "hearing_outcome",
-        a.RecordHearingOutcome(attended=True, 
-            officer=DEM, finding=Finding.BREACH, reasons="x", ip_view="A breach.", breached=[list(Provision)[0]]
+        a.RecordHearingOutcome(
+            attended=True,
+            officer=DEM,
+            finding=Finding.BREACH,
+            reasons="x",
+            ip_view="A breach.",
+            breached=[list(Provision)[0]],
         ),
     )
     state = await case.status()

@@ -9,8 +9,11 @@ from datetime import date, time
 import pytest
 
 from conduct import actions as a
+from conduct.actions import Action
 from conduct.assessment import AssessmentTests
 from conduct.intake import Complainant
+from conduct.lead_notices import CopiedLetter, LeadNotice
+from conduct.letters import LetterTemplate
 from conduct.record_actions import Unlink
 from conduct.vocabulary import (
     AssessmentOutcome,
@@ -126,6 +129,11 @@ async def test_one_decision_on_the_lead_closes_every_follower_with_its_own_lette
         moved = [e.detail for e in events if e.name == "lead_moved"]
         assert moved == [f"triage on the lead case {LEAD} applies here (R14)",
                          f"assess on the lead case {LEAD} applies here (R14)"]  # fmt: skip
+        assert [e.detail for e in events if e.name == "follow_lead"] == [
+            f"follows the lead case {LEAD}: decided with it (R14)"
+        ]
+    led = [e.substance for e in await _history(lead) if e.kind == "action" and e.name == "lead"]
+    assert led == [f"leads {first.reference}, decided with it", f"leads {second.reference}, decided with it"]
     lead_letters = _to(lead, "decision_no_action")
     assert len(lead_letters) == 2 and "Complainant Number1 <complainant1@example.org>" in lead_letters
     assert sum(len(_to(c, "decision_no_action")) for c in (lead, first, second)) == 4  # 3 complainants + subject
@@ -260,3 +268,39 @@ async def test_lead_links_are_refused_across_members_and_for_decided_cases(drive
     await fresh.settle()
     with pytest.raises(Refused, match=f"{fresh.reference} follows {LEAD} \\(R14\\)"):
         await fresh.act("lead", _follows(fresh.reference, "WBC-2029-0005"))
+
+
+async def test_a_step_not_signed_for_the_lead_is_ignored_and_each_step_is_taken_once(driver: CaseDriver) -> None:
+    """`lead_moved` is a signal (no validator): the follower checks the officer's signature for its
+    lead, and takes a step it was told twice (a retried activity) once."""
+    lead, first, _ = await _lead_with_followers(driver)
+    letter = CopiedLetter(template=LetterTemplate.DECISION_NO_ACTION, context={"text": "Closed.", "items": []})
+    payload = _assess(AssessmentOutcome.NO_ACTION, "Closed.", [NoActionGround.TRIVIAL])
+    unsigned = LeadNotice(reference=LEAD, action=Action.ASSESS, payload=payload.model_dump(mode="json"),
+                          stage=Stage.CLOSED, outcome=Outcome.NO_ACTION, letters=[letter])  # fmt: skip
+    await first.handle.signal("lead_moved", unsigned)
+    await first.settle()
+    state = await first.status()
+    assert state.outcome is None and state.timeline[-1].summary == (
+        f"a step from {LEAD} was ignored: it carries no signed action"
+    )
+    # Signed for another case: ignored. From a case it does not follow: ignored.
+    other = await first.attested("assess", payload, "assess-for-another-case")
+    other_notice = unsigned.model_copy(update={"payload": other.model_dump(mode="json")})
+    await first.handle.signal("lead_moved", other_notice)
+    await first.settle()
+    assert "attestation was given for another case" in (await first.status()).timeline[-1].summary
+    await first.handle.signal("lead_moved", unsigned.model_copy(update={"reference": "WBC-2029-0009"}))
+    await first.settle()
+    assert (await first.status()).timeline[-1].summary.endswith("this case does not follow it")
+
+    # Signed for the lead (as the lead sends it): taken, once, however often it arrives.
+    signed = await lead.attested("triage", a.Triage(officer=MO, notify=True), "triage-once")
+    told = LeadNotice(reference=LEAD, action=Action.TRIAGE, payload=signed.model_dump(mode="json"),
+                      stage=Stage.ASSESSMENT, letters=[letter])  # fmt: skip
+    for _ in range(2):
+        await first.handle.signal("lead_moved", told)
+    await first.settle()
+    state = await first.status()
+    assert state.stage is Stage.ASSESSMENT and state.lead_steps == ["triage-once"]
+    assert len(_to(first, "decision_no_action")) == 1

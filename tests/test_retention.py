@@ -32,6 +32,7 @@ from typer.testing import CliRunner, Result
 from conduct import case_keys, retention_register
 from conduct.case_keys import CaseShredded, KeyStore
 from conduct.codec import DATA_KEY_ID, KEY_ID, EncryptionCodec, new_key_spec, parse_keys
+from conduct.evidence_seal import EvidenceSeal
 from conduct.register import ComplaintRow, DecisionRow, NotificationRow, PartyRow, create_schema, make_engine
 from conduct.reports import load_cases
 from conduct.retention import RetentionRequest, RetentionRun, years_after
@@ -137,9 +138,9 @@ async def test_retention_run_shreds_a_closed_case_past_its_period(settings: Sett
             case = await no_action(driver)
             await case.settle()
             reference = case.reference
-            upload_dir = settings.data_dir / "uploads"
-            stored = uploads.store(upload_dir, b"%PDF-1.4 my evidence", "pdf", "photo.pdf", "key-1")
-            uploads.claim(upload_dir, [stored], reference)
+            upload_dir, seal = settings.data_dir / "uploads", EvidenceSeal.from_settings(settings)
+            stored = uploads.store(upload_dir, b"%PDF-1.4 my evidence", "pdf", "photo.pdf", "key-1", seal)
+            uploads.claim(upload_dir, [stored], reference, seal)  # sealed under the case's key
             letters = sorted(settings.resolved_outbox_dir.glob(f"{reference}-*.eml"))
             assert letters, "the case's letters are in the outbox"
             engine = make_engine(settings.resolved_database_url, keys=RING)
@@ -352,9 +353,10 @@ async def test_subject_access_zip_holds_their_complaint_letters_and_evidence(set
     async with encrypted_env(settings) as env, build_worker(env.client, settings, fail_fast=True):
         case = await no_action(CaseDriver(env, settings))
         await case.settle()
-        upload_dir = settings.data_dir / "uploads"
-        stored = uploads.store(upload_dir, b"%PDF-1.4 my evidence", "pdf", "photo.pdf", "key-1")
-        uploads.claim(upload_dir, [stored], case.reference)
+        upload_dir, seal = settings.data_dir / "uploads", EvidenceSeal.from_settings(settings)
+        stored = uploads.store(upload_dir, b"%PDF-1.4 my evidence", "pdf", "photo.pdf", "key-1", seal)
+        uploads.claim(upload_dir, [stored], case.reference, seal)  # sealed at rest: the zip holds it in clear
+        assert b"my evidence" not in (upload_dir / stored.stored).read_bytes()
         target = settings.data_dir / "sar.zip"
         index = await subject_access(settings, MO, email.upper(), target, env.client)
     with zipfile.ZipFile(target) as archive:

@@ -122,6 +122,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[callable]: 
     monkeypatch.setenv("CONDUCT_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("CONDUCT_DATABASE_URL", f"sqlite:///{tmp_path / 'conduct.db'}")
     monkeypatch.delenv("CONDUCT_OFFICER", raising=False)
+    monkeypatch.setenv("COLUMNS", "200")  # a terminal's width, whatever ran before in this process
     runner = CliRunner()
 
     def invoke(*args: str) -> Result:

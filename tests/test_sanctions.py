@@ -8,6 +8,7 @@ from __future__ import annotations
 import email.message
 import uuid
 from datetime import date, time
+from typing import Any
 
 import pytest
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
@@ -280,3 +281,14 @@ def test_parameters_are_checked_against_the_roster_and_the_hearing() -> None:
     )
     assert (old.committee, old.committee_until) == ("", None)
     assert parameters_refusal(roster, "worthing", HEARING, old) is None
+
+
+def test_a_follow_up_is_sealed_under_its_case_data_key() -> None:
+    """The follow-up's id is under its case's, so the codec seals it with that case's data key
+    (shredding the case at the end of retention shreds its follow-ups too)."""
+    from conduct.codec import EncryptionCodec, new_key_spec, parse_keys
+
+    store: Any = object()  # only whether a key store is configured matters to `case`
+    child = follow_up_id("WBC-2029-0001", Sanction.TRAINING)
+    codec = EncryptionCodec(parse_keys(new_key_spec("k1")), workflow_id=child, case_keys=store)
+    assert codec.case == "WBC-2029-0001"

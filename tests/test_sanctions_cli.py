@@ -165,3 +165,19 @@ async def test_attendance_recorded_in_the_training_register_completes_a_training
         lambda: state(conduct, Sanction.TRAINING), lambda s: s.closed_at is not None, "the follow-up ends"
     )
     assert (done.status, done.session, done.complied_by) == (FollowUpStatus.COMPLIED, "TS-COC", "dem")
+
+
+async def test_hearing_outcome_flags_for_sanctions_are_checked_before_anything_is_sent(conduct: Conduct) -> None:
+    base = ("hearing-outcome", REF, "--as", "dem", "--breach", "--breached", "respect", "--ip-view", "x",
+            "--attended", "yes", "--text", "Reasons.")  # fmt: skip
+    exit_code, said = await code(conduct, *base, "--sanction", "training")
+    assert exit_code == 2 and "training names the course" in said
+    exit_code, said = await code(conduct, *base, "--sanction", "committee-removal", "--committee", "Planning")
+    assert exit_code == 2 and "--until" in said
+    exit_code, said = await code(conduct, *base, "--sanction", "public-apology")
+    assert exit_code == 2 and "--apology-meeting" in said
+    exit_code, said = await code(conduct, *base, "--sanction", "formal-letter", "--course", COURSE)
+    assert exit_code == 2 and "--course goes with --sanction training" in said
+    assert (await code(conduct, *base, "--sanction", "committee-removal", "--committee", "P", "--until", "May"))[0] == 2
+    help_text = (await conduct.ok("hearing-outcome", "--help")).output
+    assert "--apology-meeting" in help_text and "committee chair" in " ".join(help_text.split())

@@ -46,6 +46,7 @@ async def test_the_recorded_full_hearing_case_reads_as_a_timeline() -> None:
         ("adjourn_hearing", "dem", "hearing_pending"),
         ("hearing_outcome", "dem", "decision_notice"),
         ("issue_notice", "mo", "closed"),
+        ("publish", "mo", "closed"),  # R12: the MO approves the draft notice
     ]
     assert next(e for e in entries if e.name == "adjourn_hearing").detail == "hearing adjourned to 2030-03-06"
     assert clocks(entries) == [
@@ -60,6 +61,10 @@ async def test_the_recorded_full_hearing_case_reads_as_a_timeline() -> None:
         ("investigation", "reminded"),
         ("investigation", "met"),
         ("hearing", "started"),
+        ("subject_response", "started"),  # R9: the subject member's written response (none came)
+        ("subject_response", "reminded"),
+        ("subject_response", "lapsed"),
+        ("subject_response", "stopped"),
         ("hearing", "met"),
         ("decision_notice", "started"),
         ("decision_notice", "met"),

@@ -96,7 +96,7 @@ class ComplaintWorkflow(
             council=intake.council,
             hearing_council=self.roster.hearing_council(intake.council),
             subject_members=intake.subject_members,
-            subject_groups={m.id: m.group for m in members if m},
+            subject_groups={m.id: m.group_on(intake.council) for m in members if m},  # in the capacity complained of
             received_at=start.received_at,
             intake=intake,
             flags=rules.intake_flags(start),

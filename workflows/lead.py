@@ -2,21 +2,23 @@
 
 Design: the followers are passive. When one starts to follow (`follow_lead`, sent by the lead's
 `lead` action) its own clocks stop: the lead's are the one set of clocks. After the lead carries
-out a procedure-moving step (one decision, one hearing), it signals each follower with the
-officer's action as the officers' API signed it, the stage it reached, its outcome if it closed,
-and the letters the step wrote to the lead's complainant. The follower checks the signature and
-that the sender is its lead (a signal has no validator, as workflows/linking.py), then writes
-those letters to its own complainant, mirrors the stage and, when the lead closed, closes with the
-same outcome. A follower that is unlinked, or whose lead complainant withdrew, is considered on
-its own again: it returns to the stage it had and its clocks run on from where they stopped.
+out a procedure-moving step (one decision, one hearing), it signals each follower (from one
+`tell_followers` activity, activities/lead.py, so that its history does not grow with them) with
+the officer's action as the officers' API signed it, the stage it reached, its outcome if it
+closed, and the letters the step wrote to the lead's complainant. The follower checks the
+signature and that the sender is its lead (a signal has no validator, as workflows/linking.py),
+takes each step once (by its update id), writes those letters to its own complainant, mirrors
+the stage and, when the lead closed, closes with the same outcome. A follower that is unlinked,
+or whose lead complainant withdrew, is considered on its own again: it returns to the stage it
+had and its clocks run on from where they stopped.
 
 Why not let each follower carry out the action through its own procedure: it would have to be
 told of every handled action too (hearing dates, adjournments, reports), run every rule again
 and could disagree with its lead. Mirroring keeps the decision in one place, and each follower's
 history holds only what its complainant was sent.
 
-Everything here runs only for cases linked with `lead`: no path an existing case took issues
-different commands.
+Everything here runs only for cases linked with `lead` (a new action and new signals): no path
+an existing case took issues different commands, so no `workflow.patched` gate is needed.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ with workflow.unsafe.imports_passed_through():
     from conduct.addressees import Addressees
     from conduct.case import CaseState
     from conduct.lead_notices import CopiedLetter, FollowerJob, LeadLinkNotice, LeadNotice
-    from conduct.vocabulary import ClockState, Outcome
+    from conduct.vocabulary import ClockState, Outcome, Stage
     from workflows.clocks import Clocks
     from workflows.post import ALIVE, DURABLE_RETRY, Post
 
@@ -98,7 +100,7 @@ class LeadActions:
         """Around a step (workflows/desk.py): a lead copies the letters its complainant is sent,
         and once the step is done tells its followers."""
         tell = self.state.followers and (lead_rules.forwarded(action) or action is Action.WITHDRAWAL_DECISION)
-        if not tell:
+        if not tell or self.state.stage is Stage.CLOSED:  # publication after closure: the followers have closed
             yield
             return
         self.post.copies = []
@@ -117,10 +119,8 @@ class LeadActions:
         self, action: Action, payload: a.OfficerAction, letters: list[CopiedLetter], released: bool = False
     ) -> None:
         outcome = Outcome.WITHDRAWN if released else self.state.outcome
-        signed = payload.attestation
         notice = LeadNotice(
             reference=self.state.reference,
-            step=signed.update_id if signed else f"{action.value}-{len(self.state.timeline)}",
             action=action,
             payload=payload.model_dump(mode="json"),
             stage=self.state.stage,
@@ -192,13 +192,14 @@ class LeadActions:
             if notice.reference != self.state.lead:
                 self._log("lead_refused", f"a step from {notice.reference} was ignored: this case does not follow it")
                 return
-            if notice.step in self.state.lead_steps:  # told again (a retried activity): applied once
+            step = str((notice.payload.get("attestation") or {}).get("update_id", ""))
+            if step and step in self.state.lead_steps:  # told again (a retried activity): taken once
                 return
             forged = _forged(notice, notice.reference)
             if forged:
                 self._log("lead_refused", f"a step from {notice.reference} was ignored: {forged}")
                 return
-            self.state.lead_steps.append(notice.step)
+            self.state.lead_steps.append(step)
             officer = notice.payload.get("officer")
             if notice.released:
                 self._log("lead_withdrawn", f"the lead complaint {notice.reference} was withdrawn (R13)", officer)

@@ -41,6 +41,7 @@ from temporalio.service import RPCError
 
 from conduct.calendar import LONDON, compute_deadline, london_date
 from conduct.deadline import DeadlineRequest
+from conduct.evidence_seal import EvidenceSeal
 from conduct.intake import ComplaintIntake
 from conduct.intake_keys import KeyReused, key_in_use
 from conduct.procedure import ProcedureSettings
@@ -187,6 +188,7 @@ class WebState:
     env: Environment
     upload_dir: Path
     client_factory: ClientFactory
+    evidence_seal: EvidenceSeal | None = None  # evidence sealed at rest (None: no keys configured)
     procedure: ProcedureSettings = field(default_factory=ProcedureSettings)
     form_limiter: RateLimiter = field(init=False)
     api_limiter: RateLimiter = field(init=False)
@@ -314,7 +316,8 @@ class FormView:
 def _council_groups(roster: Roster) -> list[tuple[Council, list[Member]]]:
     by_council: dict[str, list[Member]] = {c.id: [] for c in roster.councils}
     for m in roster.members:
-        by_council.setdefault(m.council, []).append(m)
+        for council in m.councils:  # a dual-hatted member is listed under each council they sit on
+            by_council.setdefault(council, []).append(m)
     return [(c, sorted(by_council.get(c.id, []), key=lambda m: m.name)) for c in roster.councils]
 
 
@@ -413,7 +416,10 @@ def _choose_again(new: list[NewFile]) -> list[Problem]:
 
 
 async def _store_evidence(state: WebState, new: list[NewFile], submission: str) -> list[uploads.StoredFile]:
-    return [await asyncio.to_thread(uploads.store, state.upload_dir, f.data, f.kind, f.name, submission) for f in new]
+    seal = state.evidence_seal
+    return [
+        await asyncio.to_thread(uploads.store, state.upload_dir, f.data, f.kind, f.name, submission, seal) for f in new
+    ]
 
 
 def _rate_limited(state: WebState, request: Request, limiter: RateLimiter) -> int:
@@ -469,6 +475,7 @@ def create_app(
         upload_dir=config.resolved_upload_dir(settings.data_dir),
         client_factory=client_factory or (lambda: connect(settings)),
         procedure=procedure or ProcedureSettings(),
+        evidence_seal=EvidenceSeal.from_settings(settings),
     )
 
     app = FastAPI(
@@ -672,7 +679,8 @@ def create_app(
             return _form_page(
                 state, request, roster, view, status=503, submission=submission, headers={"retry-after": "60"}
             )
-        await asyncio.to_thread(uploads.claim, state.upload_dir, evidence, opened.reference)
+        # the reference is known now: the files are sealed again under the case's own data key
+        await asyncio.to_thread(uploads.claim, state.upload_dir, evidence, opened.reference, state.evidence_seal)
         council = roster.council(intake.council)
         assert council is not None  # checked above
         due = state.assessment_due(council, received_at) if opened.new else None

@@ -258,7 +258,7 @@ def check_answers(
             member = roster.member(member_id)
             if member is None:
                 add("subject_members", f"'{member_id}' is not a councillor on our list")
-            elif member.council != council.id:
+            elif not member.sits_on(council.id):  # a dual-hatted member: the council they acted for
                 add(
                     "subject_members",
                     f"{member.name} is not a member of {council.name}: select only councillors of {council.name}",
@@ -446,7 +446,11 @@ class ApiComplaint(BaseModel):
     model_config = ConfigDict(extra="forbid", title="Complaint", json_schema_extra={"examples": [_EXAMPLE]})
 
     complainant: ApiComplainant
-    council: str = Field(max_length=64, description="council id from the roster, e.g. worthing")
+    council: str = Field(
+        max_length=64,
+        description="council id from the roster, e.g. worthing: the council the member acted for (a member on "
+        "several councils, e.g. a district and a parish, is complained about in one capacity; that council hears it)",
+    )
     subject_members: list[Annotated[str, Field(max_length=64)]] = Field(
         max_length=50, description="roster ids of the councillors complained about, all of `council`"
     )

@@ -4,7 +4,11 @@ stored outside the web root under generated names, with a small JSON note beside
 A file is written only for a post that is accepted (or that Temporal could not take yet, when it
 is kept for the form sent again), and deleted at once if the post is refused after all. The note
 records the submission key and, once the complaint is opened, its reference: `sweep` deletes
-files no complaint refers to once they are old."""
+files no complaint refers to once they are old.
+
+With encryption keys configured (`seal`), a file is written sealed with the council's key ring and
+never in clear, and `claim` seals it again under the case's own data key (conduct/evidence_seal.py),
+so that shredding the case's key leaves it unreadable. The note holds no evidence bytes."""
 
 from __future__ import annotations
 
@@ -22,6 +26,9 @@ from datetime import UTC, datetime
 from hashlib import sha256
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from conduct.evidence_seal import EvidenceSeal, EvidenceSealError
 from conduct.private_files import private_dir
 from starter.web.security import Signer
 
@@ -73,15 +80,17 @@ def clean_original_name(name: str | None) -> str:
     return base[:120] or "file"
 
 
-def store(upload_dir: Path, data: bytes, kind: str, original: str, submission: str = "") -> StoredFile:
-    """Write `data` under a generated name (never the user's) with owner-only permissions;
-    `submission` is the idempotency key of the post that brought it."""
+def store(
+    upload_dir: Path, data: bytes, kind: str, original: str, submission: str = "", seal: EvidenceSeal | None = None
+) -> StoredFile:
+    """Write `data` under a generated name (never the user's) with owner-only permissions, sealed
+    with the key ring when `seal` is given; `submission` is the idempotency key of the post that brought it."""
     private_dir(upload_dir)
     stored = f"{secrets.token_hex(16)}.{kind}"
     path = upload_dir / stored
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as f:
-        f.write(data)
+        f.write(seal.seal(stored, data) if seal is not None else data)
     note = {
         "original_name": original,
         "kind": kind,
@@ -117,11 +126,20 @@ def delete(upload_dir: Path, files: Iterable[StoredFile]) -> None:
                     path.unlink()
 
 
-def claim(upload_dir: Path, files: Iterable[StoredFile], reference: str) -> None:
-    """Record in each file's note the complaint that refers to it (the sweep then keeps it)."""
+def claim(upload_dir: Path, files: Iterable[StoredFile], reference: str, seal: EvidenceSeal | None = None) -> None:
+    """Record in each file's note the complaint that refers to it (the sweep then keeps it), and with
+    `seal` seal the file again under the case's data key. A file that cannot be sealed again stays
+    sealed with the ring (logged): the complaint is opened either way."""
     for f in files:
+        if not _STORED.fullmatch(f.stored) or not (upload_dir / f.stored).is_file():
+            continue
+        if seal is not None:
+            try:
+                seal.reseal_for_case(upload_dir / f.stored, reference)
+            except (EvidenceSealError, OSError, SQLAlchemyError) as err:
+                log.warning("evidence file %s of %s stays sealed with the ring: %s", f.stored, reference, err)
         note = _read_note(upload_dir, f.stored)
-        if note.get("reference") == reference or not (upload_dir / f.stored).is_file():
+        if note.get("reference") == reference:
             continue
         note["reference"] = reference
         path = _note_path(upload_dir, f.stored)
