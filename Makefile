@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# pytest-xdist workers; each test file runs whole on one (its module's servers are started once)
+TEST_WORKERS ?= 2
 
 .PHONY: setup run test lint worker clean
 
@@ -19,7 +21,7 @@ run: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 worker: setup
 	$(BIN)/conduct worker

@@ -66,7 +66,7 @@ async def timed_get(http: httpx.AsyncClient, path: str, params: dict[str, str] |
     return elapsed, response.json()
 
 
-async def measure(system: System, references: list[str], actions: int = 10) -> dict[str, Any]:
+async def measure(system: System, references: list[str], actions: int = 20) -> dict[str, Any]:
     """The three rows, against a running system whose register holds the open cases."""
     from conduct import actions as a
     from conduct.attestation_keys import attest
@@ -262,7 +262,7 @@ async def standalone(n: int, real: int, out: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=10_000)
-    parser.add_argument("--real", type=int, default=30, help="real cases opened (show, actions)")
+    parser.add_argument("--real", type=int, default=50, help="real cases opened (show, actions)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
     args = parser.parse_args()
     asyncio.run(standalone(args.cases, args.real, args.out))

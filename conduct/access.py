@@ -84,13 +84,13 @@ def _conflict_officer(entry: Any) -> str | None:
     return getattr(entry, "officer", None)
 
 
-def conflicted(state: CaseState, officer_id: str) -> bool:
+def conflicted(state: CaseState | CasePeople, officer_id: str) -> bool:
     """R16: recorded as conflicted on the case (issue 14 adds the record; absent today)."""
     entries: Iterable[Any] = getattr(state, "conflicts", None) or []
     return any(_conflict_officer(entry) == officer_id for entry in entries)
 
 
-def stood_down(officer: Officer, state: CaseState) -> str | None:
+def stood_down(officer: Officer, state: CaseState | CasePeople) -> str | None:
     """Why the officer takes no part in this case at all (R16), or None."""
     ref = state.reference
     if conflicted(state, officer.id):
@@ -124,7 +124,30 @@ def referred_to_hearing(state: CaseState) -> bool:
 # ----------------------------------------------------------------------------- actions
 
 
-def action_refusal(officer: Officer, state: CaseState, action: str) -> str | None:
+class CasePeople(BaseModel):
+    """Who takes part in a case: all `action_refusal` reads of it. The workflow's `people` query
+    answers it, far smaller than the whole case, so the person check costs the officers' API
+    little before each action."""
+
+    reference: str
+    stage: Stage
+    investigator: str | None = None
+    conflicts: list[str] = []
+    deputy_acting: bool = False
+
+    @classmethod
+    def of(cls, state: CaseState) -> CasePeople:
+        officers = [_conflict_officer(entry) for entry in getattr(state, "conflicts", None) or []]
+        return cls(
+            reference=state.reference,
+            stage=state.stage,
+            investigator=state.investigator,
+            conflicts=[o for o in officers if o],
+            deputy_acting=bool(getattr(state, "deputy_acting", False)),
+        )
+
+
+def action_refusal(officer: Officer, state: CaseState | CasePeople, action: str) -> str | None:
     """Why this officer may not take `action` (a workflow update name) on this case, as one line
     naming the case; None when the person may (the workflow still judges the procedure).
 

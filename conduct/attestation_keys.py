@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -40,7 +41,13 @@ def signing_key(settings: Settings) -> tuple[str, Ed25519PrivateKey]:
     text = settings.attestation_key or private_secret(
         settings.data_dir / KEY_FILE, lambda: _raw_private(Ed25519PrivateKey.generate())
     )
-    key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(text.strip()))
+    return _parsed_key(text.strip())
+
+
+@lru_cache(maxsize=4)
+def _parsed_key(text: str) -> tuple[str, Ed25519PrivateKey]:
+    """The key parsed once per text (the officers' API signs every action with it)."""
+    key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(text))
     return key_id(key.public_key()), key
 
 

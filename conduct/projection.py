@@ -104,6 +104,8 @@ class CaseSync(_Lenient):
         default=None, description="the subject member has been told of the complaint; None: a sync from before"
     )
     published: bool = False
+    conflicts: list[str] = Field(default=[], description="R16: officers recorded as conflicted (ids)")
+    deputy_acting: bool = Field(default=False, description="R16: the deputy acts for a conflicted MO")
     parties: list[PartyRef] = []
     decisions: list[DecisionSync] = []
     clocks: dict[ClockName, ClockSync] = {}
@@ -135,6 +137,8 @@ def case_sync(state: CaseState, revision: int) -> CaseSync:
         confidential=state.intake.confidential,
         subject_notified=state.subject_notified is True,
         published=state.published,
+        conflicts=[c.officer for c in state.conflicts],
+        deputy_acting=state.deputy_acting,
         parties=_parties(state),
         decisions=_decisions(state),
         clocks={

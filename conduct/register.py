@@ -120,6 +120,10 @@ class ComplaintRow(Base):
         Boolean, default=False, server_default=false(), comment="R1: told of the complaint (group counts need it)"
     )
     published: Mapped[bool] = mapped_column(Boolean, default=False)
+    stood_down: Mapped[list[str] | None] = mapped_column(JSON, comment="R16: officers recorded as conflicted (ids)")
+    deputy_acting: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), comment="R16: the deputy acts for a conflicted MO"
+    )
     updated_at: Mapped[datetime] = mapped_column(comment="time of the latest event of the case")
     revision: Mapped[int] = mapped_column(
         Integer, default=0, server_default="0", comment="the workflow's revision of the last sync written"
@@ -426,6 +430,8 @@ def _sync(session: Session, sync: CaseSync, roster: Roster | None) -> bool:
         "channel": sync.channel,
         "confidential": sync.confidential,
         "subject_notified": _notified(sync),
+        "stood_down": _stood_down(sync) or None,
+        "deputy_acting": bool(getattr(sync, "deputy_acting", False)),
         "updated_at": sync.updated_at.astimezone(UTC),
     }
     written = _claim_row(session, sync, values)
@@ -474,6 +480,12 @@ def _sync(session: Session, sync: CaseSync, roster: Roster | None) -> bool:
         make=lambda k, v: ClockRow(reference=reference, name=k[0], **v),
     )
     return True
+
+
+def _stood_down(sync: CaseSync | CaseState) -> list[str]:
+    """R16's conflicted officers by id (a whole CaseState, from older workflows, holds records)."""
+    ids = (getattr(entry, "officer", entry) for entry in getattr(sync, "conflicts", None) or [])
+    return [str(officer) for officer in ids if officer]
 
 
 def sync_case(session: Bind, sync: CaseSync | CaseState, roster: Roster | None = None) -> bool:

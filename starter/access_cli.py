@@ -13,7 +13,7 @@ from conduct import audit
 from starter.output import Exit, fail
 
 if TYPE_CHECKING:
-    from conduct.access import ReadAccess
+    from conduct.access import CasePeople, ReadAccess
     from conduct.case import CaseState
     from conduct.roster import Officer
     from conduct.settings import Settings
@@ -115,6 +115,41 @@ def may_run(settings: Settings, officer: Officer, report: str) -> None:
     reason = report_refusal(officer, report)
     if reason is not None:
         refuse(settings, READ, officer.id, reason, action=report)
+
+
+def people_on_record(settings: Settings, reference: str) -> CasePeople | None:
+    """Who takes part in the case, as the case register holds it (synced at every step the case
+    takes); None when the register has no row for it yet. The person check before an action reads
+    this rather than asking the case: the workflow's validator checks the same again."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from conduct.access import CasePeople
+    from conduct.register import ComplaintRow, PartyRow
+    from conduct.vocabulary import RecipientRole
+    from starter import roster_io
+
+    with roster_io.register(settings) as engine, Session(engine) as s:
+        row = s.execute(
+            select(ComplaintRow.stage, ComplaintRow.stood_down, ComplaintRow.deputy_acting).where(
+                ComplaintRow.reference == reference
+            )
+        ).first()
+        if row is None:
+            return None
+        investigator = s.scalar(
+            select(PartyRow.party_id).where(
+                PartyRow.reference == reference, PartyRow.role == RecipientRole.INVESTIGATING_OFFICER.value
+            )
+        )
+    stage, stood_down, deputy_acting = row
+    return CasePeople(
+        reference=reference,
+        stage=stage,
+        investigator=investigator,
+        conflicts=list(stood_down or []),
+        deputy_acting=bool(deputy_acting),
+    )
 
 
 def appointed_references(settings: Settings, officer_id: str) -> set[str]:

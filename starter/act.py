@@ -89,15 +89,20 @@ def perform(
     payload = attest(settings, reference, update, payload, update_id)  # the workflow refuses it unsigned
     wait = settings.action_wait_seconds
 
+    try:
+        on_record = access_cli.people_on_record(settings, reference)
+    except Exception:  # noqa: BLE001 - the register is down or behind: the case itself answers
+        on_record = None
+
     async def work(client: Client) -> ActionResult:
         from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError, WorkflowUpdateStage
 
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
         target = session.handle(client, reference)
-        try:  # the person first (conduct/access.py): one `status` query, within the same wait
+        try:  # the person first (conduct/access.py): from the register, else the case's `people` query
             async with asyncio.timeout_at(deadline):
-                state = await session.status(client, reference)
+                state = on_record or await session.people(client, reference)
         except TimeoutError:
             raise CliError(Exit.ERROR, await not_answered(client, reference, wait)) from None
         refused = action_refusal(officer, state, update)

@@ -457,6 +457,62 @@ def history(reference: Ref, json_: Json = False, as_officer: AsOfficer = None) -
             output.out().print(output.esc(withheld.line()), soft_wrap=True)
 
 
+@app.command()
+@handled
+def letters(
+    reference: Ref,
+    show: Annotated[
+        int | None, typer.Option("--show", metavar="N", help="letter N of the list, in full", show_default=False)
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", metavar="ROLE", help="as this recipient read it, e.g. subject_member", show_default=False),
+    ] = None,
+    json_: Json = False,
+    as_officer: AsOfficer = None,
+) -> None:
+    """The letters the case sent (which, when, to whom); --show N one of them as its recipient read
+    it, rendered again from the case's history (only to those who may read the complainant's
+    identity and the complaint: the MO, the deputy and the appointed IO, and democratic services
+    once a case that is not confidential goes to a hearing)."""
+    import asyncio
+
+    from conduct.access import ALLEGATION, IDENTITY
+    from conduct.settings import get_settings
+    from starter import access_cli, letters_cli, officer, session
+
+    settings = get_settings()
+    who = officer.identify(settings, as_officer)
+    if retention_cli.show_removed(settings, who, reference, json_, "letters"):
+        return
+
+    async def work(client: Any) -> tuple[Any, Any]:
+        return await asyncio.gather(session.status(client, reference), letters_cli.letters_of(client, reference))
+
+    state, found = session.run(settings, work, reference)
+    access = access_cli.readable(settings, who, state, "letters")
+    if show is None:
+        listed = [sent for sent, _ in found]
+        if json_:
+            output.emit_json({"reference": reference, "letters": [s.model_dump(mode="json") for s in listed]})
+        else:
+            letters_cli.render_list(reference, listed)
+        return
+    withheld = access.withholds(IDENTITY) or access.withholds(ALLEGATION)
+    if withheld is not None:
+        access_cli.refuse(
+            settings, access_cli.READ, who.id, f"{reference}: a letter in full is withheld from {who.id}: "
+            f"{withheld.line()}", case=reference, action="letters",
+        )  # fmt: skip
+    letter = letters_cli.shown(found, show, to)
+    if json_:
+        output.emit_json(letter.model_dump(mode="json"))
+    else:
+        typer.echo(f"Letter {letter.n} ({letter.template}) to the {letter.to.replace('_', ' ')}")
+        typer.echo(f"Subject: {output.printable(letter.subject)}\n")
+        typer.echo(output.printable(letter.text))
+
+
 async def _case_and_timeline(client: Any, reference: str) -> tuple[Any, Any]:
     """The case (whose roles decide what may be read) and its history, asked for together."""
     import asyncio

@@ -242,6 +242,14 @@ async def test_the_mo_signs_in_and_reads_every_case_in_full_with_nothing_that_ch
         )
         assert actions == [["post", "/officers/sign-out"]], actions
         await _screenshot(page, "mo-case")
+        # each letter opens as its recipient read it (issue 16), rendered again from the history
+        await page.locator("#letters-sent + ul a").first.click()
+        await page.wait_for_url(f"{site.url}/officers/cases/{site.io1}/letters/1?to=complainant")
+        letter = await page.locator("main").inner_text()
+        assert "Letter 1" in letter and "Acknowledgement, as the complainant read it" in letter
+        assert site.io1 in letter and "Harriet Lomax" in letter
+        assert (await page.goto(f"{site.url}/officers/cases/{site.io1}/letters/99")).status == 400
+        assert (await page.goto(f"{site.url}/officers/cases/{site.io1}/letters/1?to=x%27%3B")).status == 400
 
 
 @pytest.mark.asyncio(loop_scope="session")
@@ -291,6 +299,9 @@ async def test_democratic_services_see_every_case_but_not_the_papers_before_a_he
         parties = await page.locator("#parties + dl").inner_text()
         assert "Withheld from you" in parties  # the complainant, until the case goes to a hearing
         assert await page.locator(".timeline__clock").count() >= 3  # stage and clocks: theirs to see
+        # a letter in full names the complainant and quotes the complaint: refused before a hearing
+        refused = await page.goto(f"{site.url}/officers/cases/{site.io1}/letters/1?to=complainant")
+        assert refused.status == 403 and "withheld" in (await page.locator("main").inner_text()).lower()
 
 
 # ----------------------------------------------------------------------------- the list's filters
@@ -411,6 +422,7 @@ def _pages(site: Site) -> list[tuple[str, str | None, int]]:
         (f"/officers/cases/{site.unassigned}", "dem", 200),
         (f"/officers/cases/{site.io2}", "io-1", 403),
         ("/officers/cases/WBC-2099-9999", "mo", 404),
+        (f"/officers/cases/{site.io1}/letters/1?to=complainant", "mo", 200),
     ]
 
 
@@ -423,7 +435,12 @@ async def test_every_page_fits_a_375_px_phone_without_scrolling_sideways(site: S
             answer = await page.goto(f"{site.url}{path}")
             assert answer.status == status, path
             width = await page.evaluate("document.documentElement.scrollWidth")
-            assert width <= PHONE["width"], f"{path} as {officer}: {width} px wide"
+            wide = await page.evaluate(
+                "[...document.querySelectorAll('body, body *')].filter(e => e.getBoundingClientRect().right > 376"
+                " || e.scrollWidth > e.clientWidth + 1)"
+                ".slice(0, 8).map(e => e.tagName + '.' + e.className + ': ' + (e.textContent || '').slice(0, 60))"
+            )
+            assert width <= PHONE["width"], f"{path} as {officer}: {width} px wide: {wide}"
             if path.endswith(site.io1) or path.endswith("cases"):
                 await _screenshot(page, "phone-case" if path.endswith(site.io1) else "phone-cases")
 

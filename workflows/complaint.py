@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from conduct import actions as a
     from conduct import hearing_rules, projection, record_rules, rules, search
     from conduct import publication as pub
+    from conduct.access import CasePeople
     from conduct.actions import Action
     from conduct.addressees import Addressees
     from conduct.assessment import attendance_words
@@ -654,6 +655,11 @@ class ComplaintWorkflow(
         view = self.state.model_copy()
         view.allowed = rules.allowed_now(self.state, self._today())
         return view
+
+    @workflow.query
+    def people(self) -> CasePeople:
+        """Who takes part (the officers' API checks the person with it before each action)."""
+        return CasePeople.of(self.state)
 
     # Actions `run` waits for, in the order of the procedure.
     triage = routed_update(Action.TRIAGE, a.Triage, "_notify_later", lambda wf: wf.state.subject_notified is None)

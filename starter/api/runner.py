@@ -103,20 +103,29 @@ def conduct_command() -> Any:
 def run_command(argv: list[str], officer: Officer | None) -> Printed:
     """`conduct ARGV...` as `officer` (None: nobody signed in, e.g. `--help`); never raises."""
     from starter.officer import acting_as
+    from starter.session import IN_SERVER
 
     install()
+    shared = IN_SERVER.set(True)  # one Temporal client for every command (starter/session.py)
+    try:
+        with _captured() as buffers, acting_as(officer):
+            code = _invoke(argv)
+            return Printed(exit_code=code, stdout=buffers["stdout"].getvalue(), stderr=buffers["stderr"].getvalue())
+    finally:
+        IN_SERVER.reset(shared)
+
+
+def _invoke(argv: list[str]) -> int:
+    """The command's exit code, as the `conduct` console script would leave with."""
     code: Any = 0
-    with _captured() as buffers, acting_as(officer):
-        try:
-            conduct_command().main(args=argv, prog_name="conduct", standalone_mode=True)
-        except SystemExit as stop:
-            code = stop.code
-        except Exception as error:  # noqa: BLE001 - a command's last resort, as `handled` gives
-            print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
-            code = 1
-        if isinstance(code, str):
-            print(code, file=sys.stderr)
-            code = 1
-        return Printed(
-            exit_code=int(code or 0), stdout=buffers["stdout"].getvalue(), stderr=buffers["stderr"].getvalue()
-        )
+    try:
+        conduct_command().main(args=argv, prog_name="conduct", standalone_mode=True)
+    except SystemExit as stop:
+        code = stop.code
+    except Exception as error:  # noqa: BLE001 - a command's last resort, as `handled` gives
+        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
+        code = 1
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+        code = 1
+    return int(code or 0)

@@ -19,6 +19,7 @@ from conduct.vocabulary import Stage
 COUNCIL_ID = r"^[a-z0-9][a-z0-9-]{0,63}$"
 MEMBER_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 REFERENCE = re.compile(r"^[A-Za-z]{2,6}-\d{4}-\d{4,6}$")
+ROLE_WORD = re.compile(r"^[a-z][a-z_-]{1,39}$")  # a recipient role, e.g. subject_member
 SORTS = ("deadline", "reference", "council", "stage", "member", "status")
 SORT_TITLES = {
     "reference": "Reference",

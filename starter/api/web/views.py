@@ -348,12 +348,15 @@ def router(settings: Settings, trust: Trust) -> APIRouter:
             return problem(request, 400, f"{reference[:40]!r} is not a case reference: they look like WBC-2026-0001.",
                            officer)  # fmt: skip
         reference = reference.upper()
-        shown, history = await asyncio.gather(
-            run(["show", reference, "--json"], officer), run(["history", reference, "--json"], officer)
+        shown, history, sent = await asyncio.gather(
+            run(["show", reference, "--json"], officer),
+            run(["history", reference, "--json"], officer),
+            run(["letters", reference, "--json"], officer),
         )
         if shown.exit_code != 0:
             return refused(request, shown, officer)
         data = json.loads(shown.stdout)
+        letters_sent = json.loads(sent.stdout)["letters"] if sent.exit_code == 0 else []
         events = json.loads(history.stdout)["events"] if history.exit_code == 0 else []
         from starter.roster_io import roster_in_force
 
@@ -367,7 +370,27 @@ def router(settings: Settings, trust: Trust) -> APIRouter:
             history=pages.history_lines(events), history_error=None if history.exit_code == 0 else
             (history.stderr.strip().removeprefix("error: ") or "the history could not be read"),
             allowed=pages.allowed_now(data.get("allowed", []), reference, mine, command_usage()),
+            letters_sent=letters_sent,
         )  # fmt: skip
+
+    @routes.get("/cases/{reference}/letters/{n}", response_model=None)
+    async def letter(request: Request, reference: str, n: str, to: str = "") -> Response:
+        """One letter as its recipient read it (`conduct letters REF --show N --to ROLE`)."""
+        officer = await who(request)
+        if isinstance(officer, Response):
+            return officer
+        if not pages.REFERENCE.match(reference) or not n.isdigit() or len(n) > 6:
+            return problem(request, 400, "There is no such letter: letters are numbered from 1.", officer)
+        if to and not pages.ROLE_WORD.match(to):
+            return problem(request, 400, f"{to[:40]!r} is not a recipient of a letter.", officer)
+        reference = reference.upper()
+        argv = ["letters", reference, "--show", n, "--json", *(["--to", to] if to else [])]
+        printed = await run(argv, officer)
+        if printed.exit_code != 0:
+            return refused(request, printed, officer)
+        shown_letter = json.loads(printed.stdout)
+        return render(request, "letter.html", officer=officer, title=f"{reference}: letter {n}",
+                      reference=reference, letter=shown_letter)  # fmt: skip
 
     @routes.get("/{rest:path}", response_model=None)
     async def not_found(request: Request, rest: str) -> Response:
