@@ -2,8 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# pytest-xdist workers; each test file runs whole on one (its module's servers are started once)
-TEST_WORKERS ?= 2
+# pytest-xdist workers (more than the 2 cores: most tests wait on a server); each test file runs whole on one
+TEST_WORKERS ?= 3
 
 .PHONY: setup run test lint worker clean
 

@@ -165,9 +165,9 @@ def section(result: dict[str, Any], how: str) -> str:
     )
     method = (
         "The API runs each command as the signed-in officer: it checks the sign-in and the roster in force, reads "
-        "the register (for `cases`) or queries the case (for `show`), and for an action also asks the case's state "
-        "for the person check (conduct/access.py) before it sends the signed update; the direct row sends only the "
-        "update."
+        "the register (for `cases`) or queries the case (for `show`); for an action it checks the person against "
+        "the register's record of who takes part in the case (conduct/access.py; the workflow's validator checks "
+        "again) and sends the signed update; the direct row sends only the update."
     )
     return (
         f"{START}\n## Officers' API (`conduct api`) with {r['open_cases']:,} open cases\n\n{how}\n\n"
