@@ -35,7 +35,7 @@ def __getattr__(name: str) -> DataConverter:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def data_converter(settings: Settings) -> DataConverter:
+def data_converter(settings: Settings, per_case_keys: bool = True) -> DataConverter:
     """Pydantic payloads, encrypted when keys are configured (every client and worker must agree).
 
     With a codec, failures' messages and stack traces are encoded too: they are moved into an
@@ -44,7 +44,8 @@ def data_converter(settings: Settings) -> DataConverter:
     full error. Without this, an error quoting a bound SQL parameter or an address would sit in
     history in clear. Payloads arriving in clear are refused (conduct.codec, CONDUCT_REFUSE_PLAINTEXT).
     Each complaint's payloads are encrypted under its own data key, kept wrapped in the register
-    (conduct.case_keys), so that retention can shred one case."""
+    (conduct.case_keys), so that retention can shred one case; `per_case_keys=False` seals with the
+    ring alone (the replay corpus, which must decode with its test key and nothing else)."""
     converter = _pydantic_data_converter()
     keys = settings.resolved_encryption_keys
     if not keys:
@@ -59,7 +60,9 @@ def data_converter(settings: Settings) -> DataConverter:
         converter,
         payload_converter_class=PayloadConverter,
         payload_codec=EncryptionCodec(
-            parse_keys(keys), plaintext, case_keys=store_for(settings.resolved_database_url, keys)
+            parse_keys(keys),
+            plaintext,
+            case_keys=store_for(settings.resolved_database_url, keys) if per_case_keys else None,
         ),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )

@@ -31,7 +31,10 @@ def converter() -> DataConverter:
     from conduct.settings import Settings
     from starter.client import data_converter
 
-    return data_converter(Settings(encryption_keys=TEST_ONLY_KEY, _env_file=None))  # type: ignore[call-arg]
+    # The ring alone: the corpus decodes with its test key and nothing else (per-case data keys
+    # live in a register, and a checkout has none; tests/test_retention.py covers them).
+    settings = Settings(encryption_keys=TEST_ONLY_KEY, _env_file=None)  # type: ignore[call-arg]
+    return data_converter(settings, per_case_keys=False)
 
 
 def path_for(name: str) -> Path:

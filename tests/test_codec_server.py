@@ -563,7 +563,7 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dev]:
     if CONDUCT is None or TEMPORAL is None or not Path("/proc").is_dir():
         pytest.skip("needs the `conduct` and `temporal` commands in the venv, and /proc")
     data_dir = tmp_path_factory.mktemp("codec-dev") / "data"
-    port, ui_port, web_port, codec_port = free_ports(4)
+    port, ui_port, web_port, codec_port, api_port = free_ports(5)
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CONDUCT_")}
     environ.update(
         CONDUCT_DATA_DIR=str(data_dir),
@@ -573,7 +573,7 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dev]:
     )
     args = [CONDUCT, "dev", "--data-dir", str(data_dir), "--temporal-port", str(port), "--ui-port", str(ui_port)]
     process = subprocess.Popen(
-        [*args, "--web-port", str(web_port), "--codec-port", str(codec_port)],
+        [*args, "--web-port", str(web_port), "--codec-port", str(codec_port), "--api-port", str(api_port)],
         cwd=data_dir.parent,
         env=environ,
         stdout=subprocess.PIPE,

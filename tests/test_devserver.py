@@ -161,9 +161,9 @@ def conduct_dev(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], queue.Q
     if TEMPORAL is None or CONDUCT is None or not Path("/proc").is_dir():
         pytest.skip("needs the `temporal` and `conduct` commands in the venv, and /proc")
     data_dir = tmp_path / "data"
-    port, ui_port, web_port, codec_port = _free_ports(4)
+    port, ui_port, web_port, codec_port, api_port = _free_ports(5)
     args = [CONDUCT, "dev", "--data-dir", str(data_dir), "--temporal-port", str(port), "--ui-port", str(ui_port)]
-    args += ["--web-port", str(web_port), "--codec-port", str(codec_port)]
+    args += ["--web-port", str(web_port), "--codec-port", str(codec_port), "--api-port", str(api_port)]
     process = subprocess.Popen(
         args, cwd=tmp_path, env=_env(data_dir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
