@@ -17,8 +17,6 @@ import pytest_asyncio
 from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from temporalio.testing import WorkflowEnvironment
-from typer.testing import CliRunner
 
 from conduct import actions as a
 from conduct import print_queue, register
@@ -27,16 +25,15 @@ from conduct.codec import new_key_spec
 from conduct.document_store import DocumentStore
 from conduct.intake import Complainant
 from conduct.postal import RECEIVED_ON_MAX_DAYS, LetterPosted
-from conduct.register import create_schema, make_engine
-from conduct.roster_store import save_roster
-from conduct.settings import Settings, get_settings
+from conduct.register import make_engine
+from conduct.settings import Settings
 from conduct.vocabulary import ClockName, ClockState
 from tests import factories
+from tests.cli_on_test_server import cli_on
 from tests.devserver_fixtures import Conduct
 from tests.encrypted import encrypted_env
 from tests.harness import CaseDriver, Refused
 from tests.steps import DEM, MO, RECEIVED
-from worker import build_worker
 
 ADDRESS = "14 Marine Parade\nWorthing\nBN11 3PT"
 
@@ -147,37 +144,9 @@ async def conduct(tmp_path: Path) -> AsyncIterator[Conduct]:
     data_dir = tmp_path / "var"
     data_dir.mkdir()
     key = new_key_spec("test-receive")
-    async with encrypted_env(Settings(data_dir=data_dir, encryption_keys=key, _env_file=None)) as env:  # type: ignore[call-arg]
-        async for cli in _conduct(env, data_dir, key):
-            yield cli
-
-
-async def _conduct(env: WorkflowEnvironment, data_dir: Path, key: str) -> AsyncIterator[Conduct]:
-    environ = {
-        "CONDUCT_TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
-        "CONDUCT_DATA_DIR": str(data_dir),
-        "CONDUCT_DATABASE_URL": f"sqlite:///{data_dir / 'conduct.db'}",
-        "CONDUCT_TASK_QUEUE": f"conduct-channels-{uuid.uuid4().hex[:8]}",
-        "CONDUCT_OFFICER": "mo",
-        "CONDUCT_OIDC_ISSUER": "",
-        "CONDUCT_CLOSURES": "",
-        "CONDUCT_ENCRYPTION_KEYS": key,
-        "COLUMNS": "200",
-    }
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in environ.items():
-            patch.setenv(name, value)
-        get_settings.cache_clear()
-        settings = get_settings()
-        engine = make_engine(settings.resolved_database_url, keys=settings.resolved_encryption_keys)
-        create_schema(engine)
-        save_roster(engine, factories.roster())
-        engine.dispose()
-        cli = Conduct(env, settings, environ, factories.roster(), CliRunner())
-        async with build_worker(env.client, settings, fail_fast=True):
-            yield cli
-        get_settings.cache_clear()
-    get_settings.cache_clear()
+    settings = Settings(data_dir=data_dir, encryption_keys=key, _env_file=None)  # type: ignore[call-arg]
+    async with encrypted_env(settings) as env, cli_on(env, data_dir, "channels", key) as cli:
+        yield cli
 
 
 def complaint_json(tmp_path: Path, **complainant: object) -> Path:

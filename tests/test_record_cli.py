@@ -5,24 +5,17 @@ the time-skipping server (so a clock can lapse within the test): exit codes, the
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
-from typer.testing import CliRunner
 
 from conduct.record import LetterParty
-from conduct.register import create_schema, make_engine
-from conduct.roster_store import save_roster
-from conduct.settings import get_settings
 from starter import record_cli
-from tests import factories
+from tests.cli_on_test_server import cli_on
 from tests.devserver_fixtures import Conduct
-from worker import build_worker
 
 
 @pytest_asyncio.fixture
@@ -30,31 +23,8 @@ async def conduct(env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Con
     """The CLI, in-process, against a fresh time-skipping server with a worker and the test roster."""
     data_dir = tmp_path / "var"
     data_dir.mkdir()
-    environ = {
-        "CONDUCT_TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
-        "CONDUCT_DATA_DIR": str(data_dir),
-        "CONDUCT_DATABASE_URL": f"sqlite:///{data_dir / 'conduct.db'}",
-        "CONDUCT_TASK_QUEUE": f"conduct-record-{uuid.uuid4().hex[:8]}",
-        "CONDUCT_OFFICER": "mo",
-        "CONDUCT_OIDC_ISSUER": "",
-        "CONDUCT_CLOSURES": "",
-        "CONDUCT_ENCRYPTION_KEYS": "",
-        "COLUMNS": "200",
-    }
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in environ.items():
-            patch.setenv(name, value)
-        get_settings.cache_clear()
-        settings = get_settings()
-        engine = make_engine(settings.resolved_database_url)
-        create_schema(engine)
-        save_roster(engine, factories.roster())
-        engine.dispose()
-        cli = Conduct(env, settings, environ, factories.roster(), CliRunner())
-        async with build_worker(env.client, settings, fail_fast=True):
-            yield cli
-        get_settings.cache_clear()
-    get_settings.cache_clear()
+    async with cli_on(env, data_dir, "record") as cli:
+        yield cli
 
 
 def test_the_cli_spells_every_letter_party() -> None:
