@@ -27,6 +27,9 @@ from conduct.vocabulary import (
     Stage,
 )
 
+# A clock still counting: not yet met or stopped, whether or not it has lapsed.
+RUNNING_STATES = frozenset({ClockState.PENDING, ClockState.LAPSED})
+
 
 class Clock(BaseModel):
     name: ClockName
@@ -54,7 +57,7 @@ class Clock(BaseModel):
 
     @property
     def running(self) -> bool:
-        return self.state in (ClockState.PENDING, ClockState.LAPSED)
+        return self.state in RUNNING_STATES
 
 
 class TimelineEntry(BaseModel):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
+from conduct.case import RUNNING_STATES
 from conduct.register import ClockRow, ComplaintRow, DecisionRow
 from starter.cases import CaseLine, Which
 
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
 
     from conduct.vocabulary import Stage
 
-RUNNING_CLOCKS = ("pending", "lapsed")  # conduct.case.Clock.running
 LATE_HEARINGS = select(DecisionRow.reference, DecisionRow.summary).where(DecisionRow.kind == "hearing_late")
 
 
@@ -41,7 +41,7 @@ def list_cases(
     leave (a JSON list and map, which SQLite and PostgreSQL index differently)."""
     next_due = (  # per listed case, through the clocks' (state, reference) index
         select(func.min(ClockRow.due))
-        .where(ClockRow.reference == ComplaintRow.reference, ClockRow.state.in_(RUNNING_CLOCKS))
+        .where(ClockRow.reference == ComplaintRow.reference, ClockRow.state.in_(sorted(RUNNING_STATES)))
         .scalar_subquery()
     )
     row = ComplaintRow

@@ -96,8 +96,7 @@ def _quoted(value: str, flag: str) -> str:
     """A visibility-query string literal holding `value` whatever it contains: each backslash and
     single quote escaped with a backslash, as the query language reads them; control characters
     refused. A value typed on the command line can never end the literal and add a clause."""
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
-        fail(Exit.USAGE, f"{flag}: the value contains a control character")
+    plain_value(value, flag)
     escaped = value.replace("\\", "\\\\").replace("'", "\\'")
     return f"'{escaped}'"
 

@@ -22,8 +22,6 @@ if TYPE_CHECKING:
 
     from conduct.letters import LetterRequest
 
-_LETTER_ACTIVITIES = ("send_letter", "send_letters")
-
 
 class SentLetter(BaseModel):
     n: int
@@ -57,6 +55,7 @@ async def letters_of(client: Client, reference: str) -> list[tuple[SentLetter, l
     from temporalio.api.enums.v1 import EventType
 
     from starter import session
+    from starter.timeline import LETTER_ACTIVITIES, letter_of
 
     history = await session.handle(client, reference).fetch_history()
     grouped: dict[str, tuple[SentLetter, list[LetterRequest]]] = {}
@@ -64,7 +63,7 @@ async def letters_of(client: Client, reference: str) -> list[tuple[SentLetter, l
         if e.event_type != EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             continue
         attrs = e.activity_task_scheduled_event_attributes
-        if attrs.activity_type.name not in _LETTER_ACTIVITIES or not attrs.input.payloads:
+        if attrs.activity_type.name not in LETTER_ACTIVITIES or not attrs.input.payloads:
             continue
         try:
             value = (await client.data_converter.decode(list(attrs.input.payloads)))[0]
@@ -72,8 +71,7 @@ async def letters_of(client: Client, reference: str) -> list[tuple[SentLetter, l
             continue
         data = value if isinstance(value, dict) else {}
         for request in _requests(data):
-            # One activity per recipient: a letter's recipients share its key up to the recipient.
-            letter = "/".join(request.key.split("/")[:2])
+            letter = letter_of(request.key)  # one activity per recipient
             if letter not in grouped:
                 at = e.event_time.ToDatetime(tzinfo=UTC)
                 sent = SentLetter(n=len(grouped) + 1, template=request.template.value, at=at, to=[])

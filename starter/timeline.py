@@ -41,8 +41,14 @@ _SUMMARY = re.compile(r"^(?P<clock>[a-z_]+) (?P<event>reminder|lapse|escalation)
 _ENDED = ("met", "met_late", "stopped")
 # Updates whose handler stops a running clock (the others that end a clock meet it).
 _STOPPING_UPDATES = frozenset({"stop_clock", "request_info", "withdrawal_decision"})
-_LETTER_ACTIVITIES = ("send_letters", "send_letter")
-_DECODED_ACTIVITIES = ("compute_deadline", "sync_case", "publish_notice", *_LETTER_ACTIVITIES)
+LETTER_ACTIVITIES = ("send_letters", "send_letter")
+_DECODED_ACTIVITIES = ("compute_deadline", "sync_case", "publish_notice", *LETTER_ACTIVITIES)
+
+
+def letter_of(key: str) -> str:
+    """The letter a per-recipient key belongs to: its recipients share the key up to the recipient
+    ("REF/007-decision_notice/complainant" belongs to "REF/007-decision_notice")."""
+    return "/".join(key.split("/")[:2])
 
 
 class HistoryEntry(BaseModel):
@@ -97,7 +103,7 @@ async def decode(events: Sequence[HistoryEvent], converter: DataConverter) -> _D
                 payloads = attrs.input.payloads
         elif t == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
             attrs_c = e.activity_task_completed_event_attributes
-            if activity_types.get(attrs_c.scheduled_event_id) in ("compute_deadline", *_LETTER_ACTIVITIES):
+            if activity_types.get(attrs_c.scheduled_event_id) in ("compute_deadline", *LETTER_ACTIVITIES):
                 payloads = attrs_c.result.payloads
         elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
             payloads = e.workflow_execution_signaled_event_attributes.input.payloads
@@ -352,13 +358,13 @@ class _Fold:
             self.clock_due[clock] = due
             name = "restarted" if asked.get("pauses") else "started"
             self.clock_event(e, clock, name, detail=str(result.get("rule", "")), due=due)
-        elif kind in _LETTER_ACTIVITIES:
+        elif kind in LETTER_ACTIVITIES:
             receipts = value if isinstance(value, list) else [value]
             to = [{"role": str(_dict(r).get("role")), "to": str(_dict(r).get("to"))} for r in receipts if r]
             template = str(_dict(receipts[0]).get("template")) if receipts and receipts[0] else "letter"
             # One activity per recipient: the recipients of one letter share its key up to the
             # recipient ("REF/007-decision_notice/…") and read as one line.
-            letter = "/".join(str(_dict(receipts[0]).get("key", "")).split("/")[:2]) if receipts and receipts[0] else ""
+            letter = letter_of(str(_dict(receipts[0]).get("key", ""))) if receipts and receipts[0] else ""
             entry = self.letters.get(letter) if letter else None
             if entry is None:
                 entry = self.add(e, "letter", template, to=[])

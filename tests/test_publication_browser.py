@@ -5,9 +5,6 @@ tests/artefacts/ (gitignored)."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
-import time
 from collections.abc import AsyncIterator
 from datetime import date
 
@@ -17,10 +14,9 @@ import pytest_asyncio
 from conduct import actions as a
 from starter.web.app import create_app
 from tests.harness import CaseDriver, Refused
-from tests.ports import free_port
 from tests.test_publication import ADDRESS, NAME, PUBLIC_STATEMENT, decided_case
 from tests.test_web_browser import ARTEFACTS, CHROMIUM, CHROMIUM_ARGS
-from tests.web_fixtures import NoTemporal, prepared_engine, web_config
+from tests.web_fixtures import NoTemporal, prepared_engine, served_in_thread, web_config
 
 
 @pytest_asyncio.fixture
@@ -29,22 +25,9 @@ async def served(driver: CaseDriver) -> AsyncIterator[str]:
     if not CHROMIUM.exists():
         pytest.skip("chromium not installed: apt-get install chromium")
     pytest.importorskip("playwright.async_api", reason="playwright not installed: pip install playwright")
-    import uvicorn
-
     app = create_app(driver.settings, web_config(), NoTemporal(), engine=prepared_engine(driver.settings))  # type: ignore[arg-type]
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, name="uvicorn-publication", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and thread.is_alive() and time.monotonic() < deadline:
-        await asyncio.sleep(0.02)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.to_thread(thread.join, 10)
+    async with served_in_thread(app, "uvicorn-publication") as base:
+        yield base
 
 
 async def _shot(page: object, name: str) -> None:

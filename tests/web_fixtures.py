@@ -243,3 +243,29 @@ async def running_web(env: WorkflowEnvironment, settings: Settings) -> AsyncIter
     made, http = await make_web(settings, lambda: env.client)
     async with build_worker(env.client, settings, fail_fast=True), http:
         yield made
+
+
+@asynccontextmanager
+async def served_in_thread(app: Any, name: str = "uvicorn") -> AsyncIterator[str]:
+    """`app` on a free loopback port, served by uvicorn from its own thread and event loop (as the
+    web app runs in production, apart from the test's loop); yields its base URL."""
+    import asyncio
+    import threading
+
+    import uvicorn
+
+    from tests.ports import free_port
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.to_thread(thread.join, 10)
