@@ -1,36 +1,66 @@
-"""R14: a lead case tells its followers of a step (workflows/lead.py). One activity signals every
-follower, so that the lead's history holds one activity per step however many follow it (a signal
-command each would add some five events per follower and step: a thousand followers through a
-hearing would approach Temporal's history limit). A retried activity signals again; each follower
-applies a step once (its update id). Referred to by name only; never imported into a workflow."""
+"""R14's activities between a lead case and its followers (workflows/lead.py). Referred to by name
+only; never imported into a workflow.
+
+`join_lead` runs for a follower: it sends the lead the small `follower_joined` update, so that the
+lead's history holds one update per follower and no command of its own (a signal or activity per
+link, and the register sync after it, made a lead of 1,000 too long to replay within a workflow
+task: docs/performance.md). `tell_followers` runs for the lead: it tells every follower, so that
+the lead's history holds one activity per step however many follow it. A retried activity sends
+again; the lead takes a follower once (the update's id), each follower a step once (its update id)."""
 
 from __future__ import annotations
 
 import asyncio
 
 from temporalio import activity
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from conduct.lead_notices import FollowerJob
+from conduct.lead_notices import FollowerJob, JoinNotice, LeadStanding
 
-IN_FLIGHT = 50  # signals sent side by side
+IN_FLIGHT = 32  # followers taking a step side by side: well under the worker's cache of cases
 
 
 class LeadActivities:
     def __init__(self, client: Client) -> None:
         self.client = client
 
+    @activity.defn(name="join_lead")
+    async def join_lead(self, notice: JoinNotice) -> LeadStanding:
+        """Ask the lead to count this follower in; its answer is where the lead stands. A refusal
+        (the lead closed, follows another, or another member's) is final, with the lead's reason."""
+        lead = notice.link.other_reference
+        signed = notice.link.attestation
+        update_id = f"join-{notice.reference}-{signed.update_id if signed else activity.info().workflow_run_id}"
+        handle = self.client.get_workflow_handle(f"complaint-{lead}")
+        try:
+            return await handle.execute_update("follower_joined", notice, id=update_id, result_type=LeadStanding)
+        except WorkflowUpdateFailedError as err:
+            why = getattr(err.cause, "message", None) or str(err.cause)
+            raise ApplicationError(why, type="Refused", non_retryable=True) from None
+        except RPCError as err:
+            if err.status is not RPCStatusCode.NOT_FOUND:
+                raise
+            raise ApplicationError(f"{lead} is closed", type="Refused", non_retryable=True) from None
+
     @activity.defn(name="tell_followers")
     async def tell_followers(self, job: FollowerJob) -> list[str]:
-        """Signal `lead_moved` to every follower; returns those that have closed (not told)."""
+        """Tell every follower (the `lead_step` update), IN_FLIGHT at a time, each done before the
+        next is told: however many follow, only a few are in the worker's cache at once. Returns
+        those that have closed (not told)."""
         gate = asyncio.Semaphore(IN_FLIGHT)
         missed: list[str] = []
 
+        info = activity.info()
+        step = str((job.notice.payload.get("attestation") or {}).get("update_id", ""))
+        update_id = f"lead-step-{job.notice.reference}-{step or f'{info.workflow_run_id}-{info.activity_id}'}"
+
         async def one(reference: str) -> None:
             async with gate:
+                handle = self.client.get_workflow_handle(f"complaint-{reference}")
                 try:
-                    await self.client.get_workflow_handle(f"complaint-{reference}").signal("lead_moved", job.notice)
+                    await handle.execute_update("lead_step", job.notice, id=update_id)
                 except RPCError as err:
                     if err.status is not RPCStatusCode.NOT_FOUND:
                         raise
@@ -41,4 +71,4 @@ class LeadActivities:
         return sorted(missed)
 
     def activities(self) -> list:
-        return [self.tell_followers]
+        return [self.join_lead, self.tell_followers]

@@ -176,11 +176,12 @@ def section(result: dict[str, Any], how: str) -> str:
     )
 
 
-def replace_section(path: Path, text: str) -> None:
+def replace_section(path: Path, text: str, start: str = START, end: str = END) -> None:
+    """Put `text` between its markers in `path` (each benchmark has its own), or at the end."""
     old = path.read_text() if path.exists() else "# Performance\n"
-    if START in old and END in old:
-        head, rest = old.split(START, 1)
-        new = head + text.strip() + rest.split(END, 1)[1]
+    if start in old and end in old:
+        head, rest = old.split(start, 1)
+        new = head + text.strip() + rest.split(end, 1)[1]
     else:
         new = old.rstrip() + "\n\n" + text
     path.write_text(new)

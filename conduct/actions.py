@@ -50,6 +50,7 @@ class Action(StrEnum):
     RESTART_CLOCK = "restart_clock"
     LINK = "link"
     LEAD = "lead"
+    FOLLOW = "follow"
     UPDATE_ROSTER = "update_roster"
     EXTEND = "extend"
     FURTHER_BREACH = "further_breach"
@@ -95,6 +96,7 @@ RECORDS: dict[Action, str] = {
     Action.RESTART_CLOCK: "a clock restart",
     Action.LINK: "a link",
     Action.LEAD: "a lead case's link",
+    Action.FOLLOW: "a link to a lead case",
     Action.UPDATE_ROSTER: "a roster change",
     Action.EXTEND: "a clock extension",
     Action.FURTHER_BREACH: "a further breach",

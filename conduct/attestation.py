@@ -103,8 +103,10 @@ def refusal(
     payload: BaseModel,
     update_id: str | None,
     now: datetime,
+    max_age: timedelta | None = MAX_AGE,
 ) -> str | None:
-    """Why the action is not attested; None when it is."""
+    """Why the action is not attested; None when it is. `max_age` None: any age (a follower's
+    signed `follow` reaching its lead, which takes a case it already has once)."""
     if attestation is None:
         return "the action carries no attestation: officer actions go through the officers' service"
     key = _trusted.get(attestation.key_id)
@@ -125,6 +127,6 @@ def refusal(
     wrong = [what for what, (signed, sent) in expected.items() if signed != sent]
     if wrong:
         return f"the action's attestation was given for another {' and '.join(wrong)}"
-    if not now - MAX_AGE <= attestation.issued_at <= now + MAX_AHEAD:
+    if max_age is not None and not now - max_age <= attestation.issued_at <= now + MAX_AHEAD:
         return f"the action's attestation is stale (issued {attestation.issued_at.isoformat()})"
     return None

@@ -8,7 +8,9 @@ officer's words naming them out of letters to people who must not learn it.
   and confirmations print it, and `text_refusal` (called by the workflow's validators through
   conduct.rules, so it holds for every client) refuses a text bound for the subject member, a
   Group Leader, the panel or democratic services that names a confidential complainant, unless
-  the officer says it was reviewed.
+  the officer says it was reviewed. Its refusal names the field, what was found (name, e-mail,
+  phone) and who would read it, never the text itself: it goes into the update's failure, the
+  history and the audit log. The CLI shows the officer the texts found (starter/text_matches.py).
 
 Pure: no I/O; the workflow calls it.
 """
@@ -47,7 +49,7 @@ def window_open(case: CaseState) -> bool:
 
 class IdentityMatch(BaseModel):
     what: str  # "name", "e-mail", "phone"
-    found: str
+    found: str  # the text found: for the officer's eyes only, never a refusal the workflow gives
 
 
 def _name_patterns(name: str) -> list[tuple[str, re.Pattern[str]]]:
@@ -79,24 +81,53 @@ def identity_matches(case: CaseState, text: str) -> list[IdentityMatch]:
     return out
 
 
-def text_refusal(case: CaseState, action: str, payload: BaseModel) -> str | None:
-    """Why an action's text may not go out: it names a confidential complainant and is bound for
-    someone who must not learn who they are. None when it may (or `reviewed` is set)."""
+REFUSED = "the complainant's identity is confidential (R18)"
+
+
+class TextMatch(BaseModel):
+    """Where an officer's text names a confidential complainant, and who would read it there."""
+
+    field: str
+    what: str  # "name", "e-mail", "phone"
+    found: str
+    readers: str
+
+
+def text_matches(case: CaseState, action: str, payload: BaseModel) -> list[TextMatch]:
+    """Each place an action's text bound for a guarded reader names a confidential complainant;
+    none when the officer said it was reviewed, or the identity is not kept."""
     if getattr(payload, "reviewed", False) or not identity_confidential(case):
-        return None
-    problems = []
+        return []
+    out: list[TextMatch] = []
     for field, roles in TEXT_GOES_TO.get(action, {}).items():
         guarded = [r for r in roles if r in GUARDED]
         text = getattr(payload, field, "")
         if not guarded or not isinstance(text, str) or not text.strip():
             continue
-        for m in identity_matches(case, text):
-            readers = words(guarded)
-            problems.append(f"the {field.replace('_', ' ')} holds the complainant's {m.what} {m.found!r} ({readers})")
-    if not problems:
+        readers = words(guarded)
+        out += [
+            TextMatch(field=field, what=m.what, found=m.found, readers=readers) for m in identity_matches(case, text)
+        ]
+    return out
+
+
+def text_refusal(case: CaseState, action: str, payload: BaseModel, show: bool = False) -> str | None:
+    """Why an action's text may not go out: it names a confidential complainant and is bound for
+    someone who must not learn who they are. None when it may (or `reviewed` is set).
+
+    The workflow's refusal (show False) names the field, the kind of detail and its readers, never
+    the text found: it goes into the update's failure, the history of a re-check and the audit log.
+    The CLI, which may show the officer what they sent, asks again with show True."""
+    found = text_matches(case, action, payload)
+    if not found:
         return None
+    places: dict[tuple[str, str, str], list[str]] = {}
+    for m in found:
+        places.setdefault((m.field, m.what, m.readers), []).append(m.found)
+    problems = []
+    for (field, what, readers), texts in places.items():
+        quoted = " " + ", ".join(f'"{t}"' for t in dict.fromkeys(texts)) if show else ""
+        problems.append(f"the {field.replace('_', ' ')} holds the complainant's {what}{quoted} ({readers})")
     return (
-        "the complainant's identity is confidential (R18) and "
-        + "; ".join(problems)
-        + ": take it out, or check the text and send it again with --reviewed"
+        REFUSED + " and " + "; ".join(problems) + ": take it out, or check the text and send it again with --reviewed"
     )

@@ -116,14 +116,15 @@ def panel_refusal(case: CaseState, roster: Roster, panel: list[str]) -> str | No
     if len(set(panel)) != 3:
         return "the panel needs three different councillors (R9)"
     complainant_member = case.intake.complainant.member_id
-    for member_id in panel:
+    for n, member_id in enumerate(panel):
         member = roster.member(member_id)
         if member is None:
             return f"panel member {member_id!r} is not on the roster"
         if member_id in case.subject_members:
             return f"panel member {member_id!r} is the subject member"
-        if member_id == complainant_member:
-            return f"panel member {member_id!r} is the complainant"
+        if member_id == complainant_member:  # by place, not id: the audit log holds no complainant's details
+            nth = ("first", "second", "third")[n] if n < 3 else f"number {n + 1}"
+            return f"the {nth} panel member is the complainant"
         if not member.sits_on(case.hearing_council):  # a dual-hatted member sits on several
             return (
                 f"panel member {member_id!r} sits on {member.council}, not {case.hearing_council}, "

@@ -1,5 +1,6 @@
 """What a lead case tells its followers (R14, workflows/lead.py), as models that travel in history:
-the `follow_lead` and `lead_moved` signals and the `tell_followers` activity's job."""
+the `follower_joined` update and its answer, the `lead_moved` signal and the `tell_followers`
+activity's job (and `follow_lead`, the signal of links recorded before followers joined by update)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,26 @@ class LeadLinkNotice(BaseModel):
     reference: str
     link: a.Link
     stage: Stage
+
+
+class JoinNotice(BaseModel):
+    """The `follower_joined` update a follower sends its lead (from the `join_lead` activity): the
+    follower's reference and the officer's `follow` action on it, as the officers' API signed it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    reference: str
+    link: a.Link
+
+
+class LeadStanding(BaseModel):
+    """The lead's answer to a follower that joined: where the lead stands, for the follower to mirror."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    reference: str
+    stage: Stage
+    followers: int
 
 
 class LeadNotice(BaseModel):

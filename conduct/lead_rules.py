@@ -1,11 +1,12 @@
 """R14, several complaints about one incident: one case leads, the others follow it.
 
 A councillor's post can bring hundreds of complaints in a day. `conduct link LEAD OTHER --lead`
-makes LEAD the lead: OTHER's own clocks stop (the lead's are the one set of clocks), and every
-procedure-moving action taken on the lead applies to OTHER too: the lead's workflow tells each
-follower, with the officer's signed action (workflows/lead.py), and the follower writes to its own
-complainant the letters the lead wrote to its complainant, mirrors the lead's stage and closes
-with the lead's outcome. One decision, one hearing; each complainant has their own letters.
+makes LEAD the lead: OTHER follows it (the `follow` action, taken on OTHER, which joins LEAD), its
+own clocks stop (the lead's are the one set of clocks), and every procedure-moving action taken on
+the lead applies to OTHER too: the lead's workflow tells each follower, with the officer's signed
+action (workflows/lead.py), and the follower writes to its own complainant the letters the lead
+wrote to its complainant, mirrors the lead's stage and closes with the lead's outcome. One
+decision, one hearing; each complainant has their own letters.
 
 Pure checks, registered in conduct/rules.py like the others; a reason to refuse, or None.
 """
@@ -35,6 +36,7 @@ OWN = frozenset(
         Action.CONFIDENTIALITY,
         Action.UPDATE_ROSTER,
         Action.LETTER_POSTED,
+        Action.FOLLOW,
     }
 )
 
@@ -82,10 +84,20 @@ def cannot_follow(case: CaseState) -> str | None:
 
 
 def _lead(case: CaseState, roster: Roster, p: a.Link, today: date) -> str | None:
+    return _pair(case, p, lead=case.reference, what="lead")
+
+
+def _follow(case: CaseState, roster: Roster, p: a.Link, today: date) -> str | None:
+    """`follow` is taken on the follower; `other_reference` is the lead (and `other_subjects` its members)."""
+    return _pair(case, p, lead=p.other_reference, what="follow")
+
+
+def _pair(case: CaseState, p: a.Link, lead: str, what: str) -> str | None:
+    """What a lead and its follower must be, seen from either: two cases, not yet linked, about the same members."""
     if p.other_reference == case.reference:
-        return "a complaint cannot lead itself"
+        return f"a complaint cannot {what} itself"
     if p.other_reference in case.linked:
-        return f"already linked to {p.other_reference}; unlink it first to make {case.reference} its lead"
+        return f"already linked to {p.other_reference}; unlink it first to make {lead} its lead"
     if p.other_subjects is not None and set(p.other_subjects) != set(case.subject_members):
         return (
             f"{p.other_reference} is about {', '.join(p.other_subjects) or 'nobody'}, {case.reference} about "
@@ -95,4 +107,4 @@ def _lead(case: CaseState, roster: Roster, p: a.Link, today: date) -> str | None
     return None
 
 
-CHECKS = {"lead": _lead}
+CHECKS = {"lead": _lead, "follow": _follow}

@@ -104,6 +104,9 @@ ACTIONS: dict[str, ActionRule] = {
     "restart_clock": ActionRule(OPEN_STAGES, MO, "Time", "restart a stopped clock"),
     "link": ActionRule(OPEN_STAGES, MO, "R14", "consider with another complaint"),
     "lead": ActionRule(OPEN_STAGES, MO, "R14", "lead another complaint about the same incident (link --lead)"),
+    "follow": ActionRule(
+        OPEN_STAGES, MO, "R14", "follow a lead complaint about the same incident (link LEAD REF --lead)"
+    ),
     "update_roster": ActionRule(OPEN_STAGES, MO, "Roster", "give the case the roster in force"),
     "confidentiality": ActionRule(
         NOTICE_STAGES, MO, "R18", "grant or refuse the complainant's request for confidentiality"
@@ -355,6 +358,8 @@ def _precondition(case: CaseState, name: str) -> str | None:
         return lead_rules.follower_precondition(case, name)
     if name in publication_rules.CHECKS:
         return publication_rules.precondition(case, name)
+    if name == "follow":  # R14: only an undecided case, neither leading nor following, follows a lead
+        return lead_rules.cannot_follow(case)
     if name == "triage":
         return _notice_precondition(case)
     if name == "letter_posted" and not postal.waiting_letters(case):
@@ -471,8 +476,25 @@ def refusal(
         )
     if reason is None:
         return None
+    return explained(case, reason, today)
+
+
+def explained(case: CaseState, reason: str, today: date) -> str:
+    """A refusal as every refusal reads: the case, its stage, the reason and what is allowed now."""
     allowed = ", ".join(allowed_now(case, today)) or "nothing: the case is closed"
     return f"{case.reference} is at stage {case.stage.value}: refused: {reason}. Allowed now: {allowed}."
+
+
+def lead_refusal(case: CaseState, roster: Roster, p: a.Link, today: date) -> str | None:
+    """R14: why this case may not lead the case `p.other_reference`, as a bare reason (the
+    follower that asked words the refusal); the `lead` action's own checks, without its payload's."""
+    if case.stage not in ACTIONS["lead"].stages:
+        return f"{case.reference} is closed"
+    return (
+        _role_refusal(case, roster, "lead", p.officer)
+        or _precondition(case, "lead")
+        or lead_rules.CHECKS["lead"](case, roster, p, today)
+    )
 
 
 def panel_warnings(case: CaseState, roster: Roster, p: a.ScheduleHearing) -> list[str]:

@@ -40,6 +40,14 @@ class Settings(BaseSettings):
         description="how long an officer action from the CLI waits for the case to be accepted and acted upon; "
         "past it the command says which step the case is waiting on and exits 1 (the action still completes)",
     )
+    case_task_timeout_seconds: float = Field(
+        default=30,
+        ge=10,
+        le=120,
+        description="a new case's workflow task time limit (Temporal's default is 10 s): a case leading 1,000 "
+        "others replays in seconds once evicted, near 10 s under load (docs/performance.md); a longer limit only "
+        "delays the retry of a task whose worker died while running it",
+    )
     worker_workflow_tasks: int = Field(
         default=8,
         ge=2,

@@ -80,7 +80,7 @@ def perform(
     from conduct.action_ids import action_id
     from conduct.actions import ActionResult
     from conduct.attestation_keys import attest
-    from starter import access_cli, session
+    from starter import access_cli, session, text_matches
     from starter.officer import identify
 
     officer = identify(settings, as_officer)
@@ -133,6 +133,9 @@ def perform(
         reason = error.message if refused else None  # other messages may quote a provider's error
         access_cli.note(settings, "action", officer.id, "refused" if refused else "failed", case=reference,
                         action=update, reason=reason)  # fmt: skip
+        if refused:  # R18: the officer, not the log, sees what in their text named the complainant
+            shown = text_matches.shown(settings, officer, reference, update, payload, error.message)
+            raise CliError(error.code, shown) from None
         raise
     access_cli.note(settings, "action", officer.id, "ok", case=reference, action=update)
     done(f"{result.reference} ({result.stage}): {result.message}", result.warnings)

@@ -687,11 +687,15 @@ def link(
     flags = {"other_reference": "OTHER_REF"}
     build(a.Link, "-", flags, other_reference=other)  # a malformed reference is a usage error first (exit 2)
     _must_exist(settings, other)
-    if lead:
-        _may_follow(settings, other)
     from starter.record_cli import subjects_of
 
-    perform(settings, as_officer, reference, "lead" if lead else "link", a.Link, flags, other_reference=other,
+    if lead:  # R14: the follower takes the action and joins the lead (workflows/lead.py)
+        _may_follow(settings, other)
+        _may_lead(settings, reference)
+        perform(settings, as_officer, other, "follow", a.Link, {"other_reference": "REF"}, other_reference=reference,
+                reason=reason.strip(), other_subjects=subjects_of(settings, reference))  # fmt: skip
+        return
+    perform(settings, as_officer, reference, "link", a.Link, flags, other_reference=other,
             reason=reason.strip(), other_subjects=subjects_of(settings, other))  # fmt: skip
 
 
@@ -706,6 +710,20 @@ def _must_exist(settings: Settings, reference: str) -> None:
     description = session.run(settings, lambda client: session.handle(client, reference).describe(), reference)
     if description.status is not WorkflowExecutionStatus.RUNNING:
         fail(Exit.REFUSED, f"{reference} is closed: a case can be linked only to an open case")
+
+
+def _may_lead(settings: Settings, reference: str) -> None:
+    """R14: a closed case, or one that follows another, cannot lead (exit 3; exit 4 if there is no
+    such case); the lead itself checks again."""
+    from conduct.vocabulary import Stage
+    from starter import session
+
+    state = session.run(settings, lambda client: session.status(client, reference), reference)
+    if state.stage is Stage.CLOSED:
+        fail(Exit.REFUSED, f"{reference} is closed: only an open case can lead (R14)")
+    if state.lead is not None:
+        fail(Exit.REFUSED, f"{reference} follows {state.lead} (R14): a case that follows another cannot lead; "
+                           f"make {state.lead} the lead")  # fmt: skip
 
 
 def _may_follow(settings: Settings, reference: str) -> None:

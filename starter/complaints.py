@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel
 from sqlalchemy import Engine
@@ -92,6 +92,7 @@ async def _start(client: Client, settings: Settings, start: StartComplaint, grou
         task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        task_timeout=timedelta(seconds=settings.case_task_timeout_seconds),  # R14: a lead replays in seconds
         search_attributes=TypedSearchAttributes(
             [
                 SearchAttributePair(search.REFERENCE, reference),

@@ -209,7 +209,7 @@ def action_substance(name: str, p: dict[str, Any]) -> tuple[str, str]:
     return "; ".join(x for x in said if x), papers
 
 
-RECORD_ACTIONS = frozenset({"note", "letter", "conflict", "unlink", "link", "lead"})
+RECORD_ACTIONS = frozenset({"note", "letter", "conflict", "unlink", "link", "lead", "follow", "follower_joined"})
 
 
 def record_substance(name: str, p: dict[str, Any]) -> tuple[str, str]:
@@ -229,6 +229,10 @@ def record_substance(name: str, p: dict[str, Any]) -> tuple[str, str]:
     reason = f": {p['reason']}" if p.get("reason") else ""
     if name == "lead":  # R14: the other case follows this one
         return f"leads {p.get('other_reference', '')}, decided with it{reason}", ""
+    if name == "follow":  # R14: this case follows the other (`link LEAD THIS --lead`)
+        return f"follows the lead case {p.get('other_reference', '')}, decided with it{reason}", ""
+    if name == "follower_joined":  # R14: the update a follower sends its lead
+        return f"{p.get('reference', '')} follows this case, decided with it (R14)", ""
     return f"with {p.get('other_reference', '')}{reason}", ""
 
 
@@ -328,9 +332,14 @@ class _Fold:
     def update_accepted(self, e: HistoryEvent, value: Any) -> None:
         request = e.workflow_execution_update_accepted_event_attributes.accepted_request
         payload = _dict(value)
+        if request.input.name == "lead_step":  # R14: as the `lead_moved` signal it replaced
+            self.lead_moved(e, payload)
+            return
         substance, papers = action_substance(request.input.name, payload)
+        # (`follower_joined`: the officer of the follower's signed link)
+        officer = payload.get("officer") or _dict(payload.get("link")).get("officer")
         self.actions[request.meta.update_id] = self.add(
-            e, "action", request.input.name, officer=payload.get("officer"), substance=substance, papers=papers
+            e, "action", request.input.name, officer=officer, substance=substance, papers=papers
         )
 
     def update_completed(self, e: HistoryEvent, value: Any) -> None:
@@ -438,10 +447,12 @@ class _Fold:
             lead = _dict(value).get("reference", "")
             self.add(e, "linked", "follow_lead", detail=f"follows the lead case {lead}: decided with it (R14)")
         elif attrs.signal_name == "lead_moved":
-            notice = _dict(value)
-            what = str(notice.get("action", "")).replace("_", "-")
-            detail = f"{what} on the lead case {notice.get('reference', '')} applies here (R14)"
-            self.add(e, "linked", "lead_moved", detail=detail)
+            self.lead_moved(e, _dict(value))
+
+    def lead_moved(self, e: HistoryEvent, notice: dict[str, Any]) -> None:
+        what = str(notice.get("action", "")).replace("_", "-")
+        detail = f"{what} on the lead case {notice.get('reference', '')} applies here (R14)"
+        self.add(e, "linked", "lead_moved", detail=detail)
 
     def completed(self, e: HistoryEvent, value: Any) -> None:
         state = _dict(value)

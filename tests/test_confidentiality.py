@@ -6,16 +6,19 @@ before it reaches the subject member, the Group Leader or the panel; democratic 
 learn a confidential complainant's identity."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
+from temporalio.testing import WorkflowEnvironment
 from typer.testing import CliRunner
 
 from conduct import actions as a
-from conduct import reports
+from conduct import audit, reports
 from conduct.register import make_engine
 from conduct.vocabulary import AssessmentOutcome, ClockName, ClockState, Finding, NoActionGround, Stage
 from tests import factories
+from tests.cli_on_test_server import cli_on
 from tests.harness import Case, CaseDriver, Refused
 from tests.steps import DEM, IO, MO, RECEIVED, open_and_triage, refer_and_investigate
 
@@ -222,7 +225,8 @@ async def test_a_text_naming_a_confidential_complainant_is_refused_for_the_subje
     with pytest.raises(Refused) as refused:
         await case.act("assess", naming)
     reason = str(refused.value)
-    assert "name 'Lomax'" in reason and "phone '01903 000000'" in reason and "subject member" in reason
+    assert "the reasons holds the complainant's name" in reason and "complainant's phone" in reason
+    assert "(subject member)" in reason
     assert "--reviewed" in reason and "stage assessment" in reason
     assert (await case.status()).assessment is None
     await case.act("assess", naming.model_copy(update={"reviewed": True, "note": "Checked with legal."}))
@@ -230,6 +234,26 @@ async def test_a_text_naming_a_confidential_complainant_is_refused_for_the_subje
     assert state.stage is Stage.CLOSED
     assert [n.text for n in state.notes] == ["Checked with legal."]
     assert not any("Checked with legal." in body(m) for m in case.outbox())
+
+
+async def test_the_refusal_of_a_text_naming_a_confidential_complainant_does_not_quote_it(driver: CaseDriver) -> None:
+    """Reproduction (R18): the refusal quoted the name, e-mail and phone it found; it goes into the
+    update's failure, the history of a re-check and the audit log. It says where and what, not the text."""
+    case = await open_and_triage(driver, **confidential())
+    naming = a.Assess(
+        officer=MO, outcome=AssessmentOutcome.NO_ACTION, grounds=[NoActionGround.TRIVIAL],
+        reasons="Harriet Lomax (harriet.lomax@example.org, 01903-000-000) was not shouted at.",
+        tests=factories.UNMERITED,
+    )  # fmt: skip
+    with pytest.raises(Refused) as refused:
+        await case.act("assess", naming)
+    reason = str(refused.value)
+    for detail in ("Harriet", "Lomax", "harriet.lomax", "01903", "000-000"):
+        assert detail.lower() not in reason.lower(), reason
+    for what in ("name", "e-mail", "phone"):
+        assert f"the reasons holds the complainant's {what} (subject member)" in reason
+    assert reason.count("complainant's name") == 1  # the whole name and its parts: one place, said once
+    assert "--reviewed" in reason and "confidential (R18)" in reason
 
 
 async def test_a_text_naming_a_complainant_who_is_not_confidential_goes_out(driver: CaseDriver) -> None:
@@ -246,6 +270,35 @@ async def test_a_text_naming_a_complainant_who_is_not_confidential_goes_out(driv
         ),
     )
     assert any(reasons in text for text in mail(case, "decision_no_action", SUBJECT))
+
+
+async def test_the_officer_sees_what_named_the_complainant_and_the_audit_log_does_not(
+    env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    """Reproduction (R18): `perform` wrote the workflow's refusal, quoting the name, e-mail and phone
+    it found, into DATA_DIR/audit.log. The command shows them to the officer who sent them; the log
+    says where and what only."""
+    data_dir = tmp_path / "var"
+    data_dir.mkdir()
+    async with cli_on(env, data_dir, "confidential") as conduct:
+        ref = await conduct.open_case(confidential=True, confidentiality_reason="I fear reprisals.")
+        await conduct.ok("triage", ref, "--notify")
+        await conduct.ok("consult-ip", ref, "--ip", "ip-1", "--text", "No action.")
+        text = "Harriet Lomax (harriet.lomax@example.org, 01903 000000) was not shouted at."
+        assess = ("assess", ref, "--outcome", "no-action", "--ground", "trivial", "--text", text, "--tests-met",
+                  "--public-interest", "not-met", "--public-interest-reason", "Too minor.")  # fmt: skip
+        refused = await conduct.run(*assess)
+        assert refused.exit_code == 3, refused.output
+        logged = (data_dir / audit.AUDIT_FILE).read_text()
+        for detail in ("Harriet", "Lomax", "harriet.lomax", "01903"):
+            assert detail not in logged
+        [line] = [x for x in audit.read(data_dir) if x.case == ref and x.action == "assess"]
+        assert line.result == "refused" and "the reasons holds the complainant's e-mail (subject member)" in line.reason
+        shown = " ".join(refused.output.split())
+        assert 'the reasons holds the complainant\'s name "Harriet Lomax", "Harriet", "Lomax" (subject member)' in shown
+        assert '"harriet.lomax@example.org"' in shown and '"01903 000000"' in shown and "--reviewed" in shown
+        reviewed = await conduct.ok(*assess, "--reviewed")
+        assert "closed" in reviewed.output
 
 
 def test_help_says_where_the_text_goes() -> None:

@@ -46,8 +46,13 @@ class Stack:
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir, self.port, self.ui_port = data_dir, free_port(), free_port()
+        # Temporal's default task limit: a task cut short by the kill is retried after it, not after 30 s.
         self.settings = Settings(
-            data_dir=data_dir, temporal_address=f"127.0.0.1:{self.port}", task_queue="faults", _env_file=None
+            data_dir=data_dir,
+            temporal_address=f"127.0.0.1:{self.port}",
+            task_queue="faults",
+            _env_file=None,
+            case_task_timeout_seconds=10,
         )  # type: ignore[call-arg]
         self.server: subprocess.Popen[bytes] | None = None
         self.workers: list[subprocess.Popen[bytes]] = []

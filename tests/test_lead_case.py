@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import date, time
 
 import pytest
+from temporalio.client import WorkflowUpdateFailedError
 
 from conduct import actions as a
 from conduct.actions import Action
 from conduct.assessment import AssessmentTests
 from conduct.intake import Complainant
-from conduct.lead_notices import CopiedLetter, LeadNotice
+from conduct.lead_notices import CopiedLetter, JoinNotice, LeadNotice
 from conduct.letters import LetterTemplate
 from conduct.record_actions import Unlink
 from conduct.vocabulary import (
@@ -57,8 +58,9 @@ def _to(case: Case, template: str) -> list[str]:
     return sorted(str(m["To"]) for m in case.outbox() if f"-{template}/" in m["X-Conduct-Idempotency-Key"])
 
 
-def _follows(lead: str, other: str) -> a.Link:
-    return a.Link(officer=MO, other_reference=other, other_subjects=["wbc-04"])
+def _follows(lead: str, subjects: tuple[str, ...] = ("wbc-04",)) -> a.Link:
+    """`conduct link LEAD THIS --lead`: the `follow` action on the follower, naming its lead."""
+    return a.Link(officer=MO, other_reference=lead, other_subjects=list(subjects))
 
 
 async def _history(case: Case) -> list:  # noqa: ANN202
@@ -69,9 +71,9 @@ async def _lead_with_followers(driver: CaseDriver) -> tuple[Case, Case, Case]:
     await driver.travel_to_day(RECEIVED)
     lead, first, second = await _open(driver, 1), await _open(driver, 2), await _open(driver, 3)
     for follower in (first, second):
-        result = await lead.act("lead", _follows(LEAD, follower.reference))
-        assert result.message == f"{follower.reference} follows {LEAD}: the decisions taken here apply to it too"
-        await follower.settle()
+        result = await follower.act("follow", _follows(LEAD))
+        assert result.message == f"{follower.reference} follows {LEAD}: the decisions taken there apply here too"
+        await lead.settle()
     return lead, first, second
 
 
@@ -129,11 +131,12 @@ async def test_one_decision_on_the_lead_closes_every_follower_with_its_own_lette
         moved = [e.detail for e in events if e.name == "lead_moved"]
         assert moved == [f"triage on the lead case {LEAD} applies here (R14)",
                          f"assess on the lead case {LEAD} applies here (R14)"]  # fmt: skip
-        assert [e.detail for e in events if e.name == "follow_lead"] == [
-            f"follows the lead case {LEAD}: decided with it (R14)"
+        assert [e.substance for e in events if e.kind == "action" and e.name == "follow"] == [
+            f"follows the lead case {LEAD}, decided with it"
         ]
-    led = [e.substance for e in await _history(lead) if e.kind == "action" and e.name == "lead"]
-    assert led == [f"leads {first.reference}, decided with it", f"leads {second.reference}, decided with it"]
+    led = [e.substance for e in await _history(lead) if e.kind == "action" and e.name == "follower_joined"]
+    assert led == [f"{first.reference} follows this case, decided with it (R14)",
+                   f"{second.reference} follows this case, decided with it (R14)"]  # fmt: skip
     lead_letters = _to(lead, "decision_no_action")
     assert len(lead_letters) == 2 and "Complainant Number1 <complainant1@example.org>" in lead_letters
     assert sum(len(_to(c, "decision_no_action")) for c in (lead, first, second)) == 4  # 3 complainants + subject
@@ -247,9 +250,15 @@ async def test_lead_links_are_refused_across_members_and_for_decided_cases(drive
     await driver.travel_to_day(RECEIVED)
     lead = await _open(driver, 1)
     other = await _open(driver, 2, subject_members=["wbc-01"])
-    across = a.Link(officer=MO, other_reference=other.reference, other_subjects=["wbc-01"], reason="Joint hearing.")
     with pytest.raises(Refused, match="a lead decides only for complaints about the same members"):
-        await lead.act("lead", across)
+        await other.act("follow", _follows(LEAD))
+    # A client that misreports the lead's members is refused by the lead, and nothing changes here.
+    with pytest.raises(Refused, match=f"{LEAD} cannot lead it: .*a lead decides only for complaints about the same"):
+        await other.act("follow", _follows(LEAD, ("wbc-01",)))
+    state = await other.status()
+    assert state.lead is None and state.linked == [] and state.clocks[ClockName.ASSESSMENT].state is ClockState.PENDING
+    assert (await lead.status()).followers == []
+    across = a.Link(officer=MO, other_reference=other.reference, other_subjects=["wbc-01"], reason="Joint hearing.")
     await lead.act("link", across)  # a joint hearing: linked, each decided on its own
     assert (await other.status()).lead is None
 
@@ -257,17 +266,51 @@ async def test_lead_links_are_refused_across_members_and_for_decided_cases(drive
     await decided.act("triage", a.Triage(officer=MO, notify=True))
     await decided.act("consult_ip", a.ConsultIndependentPerson(officer=MO, ip="ip-1", view="x"))
     await decided.act("assess", _assess(AssessmentOutcome.INVESTIGATE))
-    await lead.act("lead", _follows(LEAD, decided.reference))
-    await decided.settle()
-    state = await decided.status()
-    assert state.lead is None and state.linked == [LEAD]
-    assert "not as a follower" in state.timeline[-1].summary
-    # A follower cannot lead.
+    with pytest.raises(Refused, match="was decided on its own .*only an undecided case follows"):
+        await decided.act("follow", _follows(LEAD))
+    assert (await decided.status()).lead is None and LEAD not in (await decided.status()).linked
+    # A follower cannot lead: the would-be lead refuses, and the case that asked is left as it was.
+    fresh, late = await _open(driver, 4), await _open(driver, 5)
+    await fresh.act("follow", _follows(LEAD))
+    with pytest.raises(Refused, match=f"{fresh.reference} cannot lead it: {fresh.reference} follows {LEAD} \\(R14\\)"):
+        await late.act("follow", _follows(fresh.reference))
+    state = await late.status()
+    assert state.lead is None and state.linked == [] and state.stage is Stage.TRIAGE
+    assert (await fresh.status()).followers == []
+    # A lead that has closed cannot be followed: its workflow has ended.
+
+
+async def test_a_join_straight_to_the_lead_must_be_signed_for_the_follower_and_adds_no_command(
+    driver: CaseDriver,
+) -> None:
+    """Found at 1,000 complaints (docs/performance.md): linking grew the lead's history by ~16 events
+    and four workflow tasks per follower (the update, a signal, the register sync, a search
+    attribute), and a lead of 1,000 could no longer be replayed within a workflow task. A follower
+    now joins with one small update to the lead, which issues no command for it. The update has a
+    validator: a join not signed for the follower, naming this lead, changes nothing."""
+    lead, first, second = await _lead_with_followers(driver)
+    events = (await lead.handle.fetch_history()).events
+    joins = [e.event_id for e in events if e.HasField("workflow_execution_update_accepted_event_attributes")]
+    assert len(joins) == 2
+    after_first = [e for e in events if e.event_id > joins[0]]
+    commands = [e for e in after_first if e.HasField("activity_task_scheduled_event_attributes")
+                or e.HasField("signal_external_workflow_execution_initiated_event_attributes")
+                or e.HasField("upsert_workflow_search_attributes_event_attributes")
+                or e.HasField("timer_started_event_attributes")]  # fmt: skip
+    assert commands == [] and len(after_first) <= 10  # the second join: its update and one workflow task
+
     fresh = await _open(driver, 4)
-    await lead.act("lead", _follows(LEAD, fresh.reference))
-    await fresh.settle()
-    with pytest.raises(Refused, match=f"{fresh.reference} follows {LEAD} \\(R14\\)"):
-        await fresh.act("lead", _follows(fresh.reference, "WBC-2029-0005"))
+    signed = await fresh.attested("follow", _follows(LEAD), "follow-fresh")
+    for notice, why in (
+        (JoinNotice(reference=fresh.reference, link=_follows(LEAD)), "carries no attestation"),
+        (JoinNotice(reference="WBC-2029-0009", link=signed), "given for another case"),
+        (JoinNotice(reference=fresh.reference, link=signed.model_copy(update={"other_reference": "WBC-2029-0002"})),
+         "given for another payload"),
+    ):  # fmt: skip
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await lead.handle.execute_update("follower_joined", notice)
+        assert why in str(refused.value.cause)
+    assert (await lead.status()).followers == [first.reference, second.reference]
 
 
 async def test_a_step_not_signed_for_the_lead_is_ignored_and_each_step_is_taken_once(driver: CaseDriver) -> None:
@@ -304,3 +347,29 @@ async def test_a_step_not_signed_for_the_lead_is_ignored_and_each_step_is_taken_
     state = await first.status()
     assert state.stage is Stage.ASSESSMENT and state.lead_steps == ["triage-once"]
     assert len(_to(first, "decision_no_action")) == 1
+
+
+async def test_a_follower_whose_complainant_withdrew_is_not_told_and_the_others_are(driver: CaseDriver) -> None:
+    """A follower's own complainant may withdraw (R13 stays on the follower); its case closes, and
+    the lead's later steps are taken by the others only (`lead_step` to a closed case: not told)."""
+    lead, first, second = await _lead_with_followers(driver)
+    await first.act("withdraw", a.Withdraw(officer=MO, text="No longer wishes to pursue it."))
+    await first.act("withdrawal_decision", a.WithdrawalDecision(officer=MO, stop=True, ip="ip-1", view="Agreed."))
+    await first.settle()
+    assert (await first.status()).outcome is Outcome.WITHDRAWN
+    await lead.act("triage", a.Triage(officer=MO, notify=True))
+    await lead.act("consult_ip", a.ConsultIndependentPerson(officer=MO, ip="ip-1", view="No case to answer."))
+    await lead.act("assess", _assess(AssessmentOutcome.NO_ACTION, REASONS, [NoActionGround.TRIVIAL]))
+    for case in (lead, first, second):
+        await case.settle()
+    state = await first.status()
+    assert state.outcome is Outcome.WITHDRAWN and _to(first, "decision_no_action") == []
+    assert "lead_moved" not in [t.event for t in state.timeline]
+    assert (await second.status()).outcome is Outcome.NO_ACTION
+    told = [t.summary for t in (await lead.status()).timeline if t.event.startswith("followers_")]
+    assert told == [
+        "a triage decision applied to the 1 case(s) following this one (R14)",
+        f"closed, so not told: {first.reference}",
+        "an assessment applied to the 1 case(s) following this one (R14)",
+    ]
+    assert (await lead.status()).followers == [second.reference]

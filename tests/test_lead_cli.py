@@ -28,6 +28,8 @@ async def test_link_lead_from_the_cli(conduct: Conduct) -> None:  # noqa: F811
     # A case that does not exist: exit 4, one line, nothing recorded.
     code, said = await _code(conduct, "link", lead, "WBC-2026-9999", "--lead")
     assert code == 4 and "WBC-2026-9999" in said
+    code, said = await _code(conduct, "link", "WBC-2026-9999", lead, "--lead")
+    assert code == 4 and "WBC-2026-9999" in said
     assert (await conduct.json("show", lead))["followers"] == []
 
     done = await conduct.ok("link", lead, other, "--lead")

@@ -35,6 +35,9 @@ async def test_same_submission_opens_one_case(driver: CaseDriver) -> None:
     await driver.travel_to_day(date(2029, 11, 6))
     history = [e async for e in handle.fetch_history_events()]
     assert sum(1 for e in history if e.HasField("workflow_execution_started_event_attributes")) == 1
+    # R14: a case may come to lead a thousand others, and replay them in one workflow task.
+    started = history[0].workflow_execution_started_event_attributes
+    assert started.workflow_task_timeout.ToSeconds() == driver.settings.case_task_timeout_seconds == 30
 
 
 async def test_subject_member_must_belong_to_the_council(driver: CaseDriver) -> None:

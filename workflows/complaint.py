@@ -685,6 +685,7 @@ class ComplaintWorkflow(
     restart_clock = handler_update(Action.RESTART_CLOCK, a.RestartClock, "_restart_clock")
     link = handler_update(Action.LINK, a.Link, "_link")
     lead = handler_update(Action.LEAD, a.Link, "_lead_link")
+    follow = handler_update(Action.FOLLOW, a.Link, "_follow")
     update_roster = handler_update(Action.UPDATE_ROSTER, a.UpdateRoster, "_update_roster")
     subject_response = handler_update(Action.SUBJECT_RESPONSE, hearing_rules.RecordSubjectResponse, "_subject_response")
     hearing_summary = handler_update(Action.HEARING_SUMMARY, hearing_rules.RecordHearingSummary, "_hearing_summary")

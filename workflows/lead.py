@@ -1,24 +1,31 @@
 """R14 in the workflow: a lead case and the cases that follow it (conduct/lead_rules.py).
 
-Design: the followers are passive. When one starts to follow (`follow_lead`, sent by the lead's
-`lead` action) its own clocks stop: the lead's are the one set of clocks. After the lead carries
-out a procedure-moving step (one decision, one hearing), it signals each follower (from one
-`tell_followers` activity, activities/lead.py, so that its history does not grow with them) with
-the officer's action as the officers' API signed it, the stage it reached, its outcome if it
-closed, and the letters the step wrote to the lead's complainant. The follower checks the
-signature and that the sender is its lead (a signal has no validator, as workflows/linking.py),
-takes each step once (by its update id), writes those letters to its own complainant, mirrors
-the stage and, when the lead closed, closes with the same outcome. A follower that is unlinked,
-or whose lead complainant withdrew, is considered on its own again: it returns to the stage it
-had and its clocks run on from where they stopped.
+Design: the followers are passive. `conduct link LEAD OTHER --lead` is the `follow` action on
+OTHER: OTHER joins the lead (the small `follower_joined` update, sent from the `join_lead`
+activity, activities/lead.py), mirrors the lead's stage from its answer and stops its own clocks:
+the lead's are the one set of clocks. The lead records the follower under its lock and issues no
+command for it, so a lead with a thousand followers replays in a workflow task (docs/performance.md);
+a step the lead is taking finishes first, and every later step reaches the follower. After the lead
+carries out a procedure-moving step (one decision, one hearing), it tells each follower (the
+`lead_step` update, from one `tell_followers` activity, so that its history does not grow with
+them; a few followers at a time, each done before the next is told) with the officer's action as
+the officers' API signed it, the stage it reached, its outcome if it closed, and the letters the
+step wrote to the lead's complainant. The follower checks the signature and that the sender is its
+lead (in the handler, as the `lead_moved` signal it replaced had to: workflows/linking.py), takes
+each step once (by its update id), writes those letters to its own complainant, mirrors the stage
+and, when the lead closed, closes with the same outcome. A follower that is unlinked, or whose
+lead complainant withdrew, is considered on its own again: it returns to the stage it had and its
+clocks run on from where they stopped.
 
 Why not let each follower carry out the action through its own procedure: it would have to be
 told of every handled action too (hearing dates, adjournments, reports), run every rule again
 and could disagree with its lead. Mirroring keeps the decision in one place, and each follower's
 history holds only what its complainant was sent.
 
-Everything here runs only for cases linked with `lead` (a new action and new signals): no path
-an existing case took issues different commands, so no `workflow.patched` gate is needed.
+Links recorded before followers joined by update were the lead's `lead` action and its
+`follow_lead` signal to the follower; both are kept, so those cases replay and run on. Everything
+here runs only for cases linked this way (new actions and new signals): no path an existing case
+took issues different commands, so no `workflow.patched` gate is needed.
 """
 
 from __future__ import annotations
@@ -31,15 +38,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from conduct import actions as a
-    from conduct import attestation, lead_rules
+    from conduct import attestation, lead_rules, rules
     from conduct.actions import Action
     from conduct.addressees import Addressees
     from conduct.case import CaseState
-    from conduct.lead_notices import CopiedLetter, FollowerJob, LeadLinkNotice, LeadNotice
+    from conduct.lead_notices import CopiedLetter, FollowerJob, JoinNotice, LeadLinkNotice, LeadNotice, LeadStanding
+    from conduct.roster import Roster
     from conduct.vocabulary import ClockState, Outcome, Stage
     from workflows.clocks import Clocks
     from workflows.post import ALIVE, DURABLE_RETRY, Post
@@ -47,6 +55,7 @@ with workflow.unsafe.imports_passed_through():
 FOLLOWING = "considered with {lead}, whose clocks run (R14)"
 SHOWN = 20  # references named in one history line at most
 TELL_TIMEOUT = timedelta(minutes=10)
+JOIN_TIMEOUT = timedelta(minutes=2)  # the lead answers once a step it is taking is done
 
 
 class _Signed(BaseModel):
@@ -67,6 +76,7 @@ def _forged(notice: LeadNotice, here: str) -> str | None:
 
 class LeadActions:
     state: CaseState
+    roster: Roster
     clocks: Clocks
     post: Post
     _to: Addressees
@@ -79,6 +89,7 @@ class LeadActions:
     _withdrawn: bool
     _failed: Callable[[BaseException | None], None]
     _record_link: Callable[[str, str | None, str], None]
+    _today: Callable[[], Any]
 
     # ------------------------------------------------------------------ the lead
 
@@ -94,6 +105,41 @@ class LeadActions:
         self._record_link(p.other_reference, p.officer, p.reason)
         self.state.followers.append(p.other_reference)
         return f"{p.other_reference} follows {self.state.reference}: the decisions taken here apply to it too"
+
+    @workflow.update
+    async def follower_joined(self, notice: JoinNotice) -> LeadStanding:
+        """R14: a case follows this one from now on (its `follow` action, `join_lead`). Under the
+        lock, so that a step being taken is done, and told to the followers it had, before the
+        answer says where this case stands. No command and no timeline entry per follower: the
+        update itself is the record (`conduct history`), and the count is shown."""
+        async with self._lock:
+            why = rules.lead_refusal(self.state, self.roster, self._as_lead(notice), self._today())
+            if why:
+                raise ApplicationError(why, type="Refused", non_retryable=True)
+            if notice.reference not in self.state.followers:
+                self.state.followers.append(notice.reference)
+            if notice.reference not in self.state.linked:
+                self.state.linked.append(notice.reference)
+            followers = len(self.state.followers)
+            return LeadStanding(reference=self.state.reference, stage=self.state.stage, followers=followers)
+
+    @follower_joined.validator
+    def _may_join(self, notice: JoinNotice) -> None:
+        """Signed by the officers' service for the follower, naming this case: anyone who can reach
+        Temporal could otherwise make a case lead another. Any age: a join taken again changes nothing."""
+        link = notice.link
+        forged = attestation.refusal(
+            link.attestation, notice.reference, Action.FOLLOW.value, link, None, workflow.now(), max_age=None
+        )
+        if not forged and link.other_reference != self.state.reference:
+            forged = "the signed action names another lead"
+        why = forged or rules.lead_refusal(self.state, self.roster, self._as_lead(notice), self._today())
+        if why:
+            raise ValueError(why)
+
+    def _as_lead(self, notice: JoinNotice) -> a.Link:
+        """The follower's `follow` seen from the lead: the other case is the follower."""
+        return notice.link.model_copy(update={"other_reference": notice.reference})
 
     @asynccontextmanager
     async def _leading(self, action: Action, payload: a.OfficerAction) -> AsyncIterator[None]:
@@ -170,24 +216,62 @@ class LeadActions:
         if cannot:  # the officer's client checked first; the case was decided meanwhile
             self._log("linked", f"to be considered together with {notice.reference} (R14); not as a follower: {cannot}")
             return
-        self.state.lead = notice.reference
+        self._start_following(notice.reference, notice.stage, notice.link.officer)
+
+    async def _follow(self, p: a.Link) -> str:
+        """R14, the `follow` action (`conduct link LEAD THIS --lead`): join the lead, then mirror
+        its stage. The lead may refuse (closed, following another, another member's): the case is
+        left as it was and the officer told why."""
+        try:
+            standing: LeadStanding = await workflow.execute_activity(
+                "join_lead",
+                JoinNotice(reference=self.state.reference, link=p),
+                result_type=LeadStanding,
+                start_to_close_timeout=JOIN_TIMEOUT,
+                retry_policy=DURABLE_RETRY,
+                summary=f"join {p.other_reference}",
+            )
+        except ActivityError as err:
+            why = err.cause.message if isinstance(err.cause, ApplicationError) else str(err.cause or err)
+            refusal = rules.explained(self.state, f"{p.other_reference} cannot lead it: {why}", self._today())
+            raise ApplicationError(refusal, type="Refused", non_retryable=True) from None
+        self._start_following(p.other_reference, standing.stage, p.officer)
+        return f"{self.state.reference} follows {p.other_reference}: the decisions taken there apply here too"
+
+    def _start_following(self, lead: str, stage: Stage, officer: str | None) -> None:
+        if lead not in self.state.linked:
+            self.state.linked.append(lead)
+        self.state.lead = lead
         self.state.followed_from = self.state.stage
-        note = FOLLOWING.format(lead=notice.reference)
+        note = FOLLOWING.format(lead=lead)
         for clock in self.state.clocks.values():
             if clock.running:
                 self.clocks.stop(clock.name, note, pause=True)
         self._log(
             "following",
-            f"follows {notice.reference}, which leads the complaints about this incident: its decisions apply "
+            f"follows {lead}, which leads the complaints about this incident: its decisions apply "
             "here and this case's clocks are stopped (R14)",
-            notice.link.officer,
+            officer,
         )
-        self._set_stage(notice.stage)
+        self._set_stage(stage)
+
+    @workflow.update
+    async def lead_step(self, notice: LeadNotice) -> None:
+        """R14: the lead carried out a step (`tell_followers`). An update, not a signal, so that the
+        lead's activity waits for each follower to have taken it and tells a few at a time: told
+        all at once, a thousand followers were loaded together, each evicted from the worker's
+        cache between its own tasks and replayed again (docs/performance.md)."""
+        await self._lead_moved(notice)
 
     @workflow.signal
     async def lead_moved(self, notice: LeadNotice) -> None:
-        """R14: the lead carried out a step: this complainant is sent the same letters, the stage
-        follows, and the case closes with the lead's outcome."""
+        """The same, as the signal of steps told before `lead_step`: kept so those histories replay."""
+        await self._lead_moved(notice)
+
+    async def _lead_moved(self, notice: LeadNotice) -> None:
+        """This complainant is sent the same letters as the lead's, the stage follows, and the case
+        closes with the lead's outcome. No validator: a step that is not the lead's is logged and
+        ignored, as a signal's was."""
         async with self._lock:
             if notice.reference != self.state.lead:
                 self._log("lead_refused", f"a step from {notice.reference} was ignored: this case does not follow it")
