@@ -48,7 +48,7 @@ class LeadActivities:
     async def tell_followers(self, job: FollowerJob) -> list[str]:
         """Tell every follower (the `lead_step` update), IN_FLIGHT at a time, each done before the
         next is told: however many follow, only a few are in the worker's cache at once. Returns
-        those that have closed (not told)."""
+        those not told: closed, or no longer following it."""
         gate = asyncio.Semaphore(IN_FLIGHT)
         missed: list[str] = []
 
@@ -61,6 +61,8 @@ class LeadActivities:
                 handle = self.client.get_workflow_handle(f"complaint-{reference}")
                 try:
                     await handle.execute_update("lead_step", job.notice, id=update_id)
+                except WorkflowUpdateFailedError:  # refused: it no longer follows this lead (unlinked meanwhile)
+                    missed.append(reference)
                 except RPCError as err:
                     if err.status is not RPCStatusCode.NOT_FOUND:
                         raise

@@ -258,6 +258,28 @@ async def _withdrawal_requested(driver: CaseDriver) -> Case:
     return case
 
 
+async def _lead_and_follower(driver: CaseDriver) -> tuple[Case, Case]:
+    """R14: a second complaint about the same post follows the first (`link LEAD OTHER --lead`,
+    the `follow` action), and both are decided once, on the lead."""
+    await driver.travel_to_day(RECEIVED)
+    lead, follower = await driver.open("WBC-2029-0001"), await driver.open("WBC-2029-0002")
+    subjects = factories.intake().subject_members
+    await follower.act("follow", a.Link(officer=MO, other_reference=lead.reference, other_subjects=subjects))
+    await lead.act("triage", a.Triage(officer=MO, notify=True))
+    await lead.act("consult_ip", a.ConsultIndependentPerson(officer=MO, ip="ip-1", view="No case to answer."))
+    await lead.act("assess", NO_ACTION)
+    await follower.settle()
+    return lead, follower
+
+
+async def lead_decided_with_follower(driver: CaseDriver) -> Case:
+    return (await _lead_and_follower(driver))[0]
+
+
+async def follower_decided_with_lead(driver: CaseDriver) -> Case:
+    return (await _lead_and_follower(driver))[1]
+
+
 ROUTES: dict[str, Route] = {
     "no_action": no_action,
     "referral": referral,
@@ -271,6 +293,8 @@ ROUTES: dict[str, Route] = {
     "stop_restart_clock": stop_restart_clock,
     "lapse_escalation": lapse_escalation,
     "delivery_failure_permanent": delivery_failure_permanent,
+    "lead_decided_with_follower": lead_decided_with_follower,  # R14
+    "follower_decided_with_lead": follower_decided_with_lead,
     "running_triage": running_triage,
     "running_awaiting_information": _awaiting_information,
     "running_assessment": running_assessment,

@@ -369,7 +369,7 @@ async def test_a_follower_whose_complainant_withdrew_is_not_told_and_the_others_
     told = [t.summary for t in (await lead.status()).timeline if t.event.startswith("followers_")]
     assert told == [
         "a triage decision applied to the 1 case(s) following this one (R14)",
-        f"closed, so not told: {first.reference}",
+        f"not told (closed, or no longer following): {first.reference}",
         "an assessment applied to the 1 case(s) following this one (R14)",
     ]
     assert (await lead.status()).followers == [second.reference]

@@ -194,7 +194,7 @@ class LeadActions:
             self._log("followers_told", f"{what} applied to the {told} case(s) following this one (R14)")
         if missed:
             named = ", ".join(missed[:SHOWN]) + (f" and {len(missed) - SHOWN} more" if len(missed) > SHOWN else "")
-            self._log("followers_not_told", f"closed, so not told: {named}")
+            self._log("followers_not_told", f"not told (closed, or no longer following): {named}")
             self.state.followers = [r for r in self.state.followers if r not in missed]
 
     # ------------------------------------------------------------------ a follower
@@ -261,25 +261,39 @@ class LeadActions:
         lead's activity waits for each follower to have taken it and tells a few at a time: told
         all at once, a thousand followers were loaded together, each evicted from the worker's
         cache between its own tasks and replayed again (docs/performance.md)."""
-        await self._lead_moved(notice)
+        await self._lead_moved(notice, checked=True)
+
+    @lead_step.validator
+    def _from_the_lead(self, notice: LeadNotice) -> None:
+        """Only this case's lead, with the officer's action signed for it. Checked here, where a
+        refusal leaves no trace and replay never checks again: a signature checked in a handler
+        would be judged again on replay against the keys trusted then."""
+        why = self._not_from_the_lead(notice)
+        if why:
+            raise ValueError(f"{self.state.reference}: a step from {notice.reference} was refused: {why}")
+
+    def _not_from_the_lead(self, notice: LeadNotice) -> str | None:
+        if notice.reference != self.state.lead:
+            return "this case does not follow it"
+        return _forged(notice, notice.reference)
 
     @workflow.signal
     async def lead_moved(self, notice: LeadNotice) -> None:
         """The same, as the signal of steps told before `lead_step`: kept so those histories replay."""
-        await self._lead_moved(notice)
+        await self._lead_moved(notice, checked=False)
 
-    async def _lead_moved(self, notice: LeadNotice) -> None:
+    async def _lead_moved(self, notice: LeadNotice, checked: bool) -> None:
         """This complainant is sent the same letters as the lead's, the stage follows, and the case
-        closes with the lead's outcome. No validator: a step that is not the lead's is logged and
-        ignored, as a signal's was."""
+        closes with the lead's outcome. `checked`: the update's validator judged the sender; a
+        signal's step that is not the lead's is logged and ignored here."""
         async with self._lock:
-            if notice.reference != self.state.lead:
+            if notice.reference != self.state.lead:  # (the validator's answer may be out of date by now)
                 self._log("lead_refused", f"a step from {notice.reference} was ignored: this case does not follow it")
                 return
             step = str((notice.payload.get("attestation") or {}).get("update_id", ""))
             if step and step in self.state.lead_steps:  # told again (a retried activity): taken once
                 return
-            forged = _forged(notice, notice.reference)
+            forged = None if checked else _forged(notice, notice.reference)
             if forged:
                 self._log("lead_refused", f"a step from {notice.reference} was ignored: {forged}")
                 return
