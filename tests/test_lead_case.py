@@ -373,3 +373,25 @@ async def test_a_follower_whose_complainant_withdrew_is_not_told_and_the_others_
         "an assessment applied to the 1 case(s) following this one (R14)",
     ]
     assert (await lead.status()).followers == [second.reference]
+
+
+async def test_a_lead_step_not_signed_for_the_lead_is_refused_by_its_validator(driver: CaseDriver) -> None:
+    """`lead_step` (the update the lead's activity sends) is judged in its validator: a step not
+    signed for the lead, or from a case this one does not follow, is refused: no update in the
+    history (a rejected update costs a workflow task only) and nothing done."""
+    lead, first, _ = await _lead_with_followers(driver)
+    await first.settle()
+    before = len((await first.handle.fetch_history()).events)
+    payload = _assess(AssessmentOutcome.NO_ACTION, "Closed.", [NoActionGround.TRIVIAL])
+    unsigned = LeadNotice(reference=LEAD, action=Action.ASSESS, payload=payload.model_dump(mode="json"),
+                          stage=Stage.CLOSED, outcome=Outcome.NO_ACTION)  # fmt: skip
+    elsewhere = unsigned.model_copy(update={"reference": "WBC-2029-0009"})
+    for notice, why in ((unsigned, "it carries no signed action"), (elsewhere, "this case does not follow it")):
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await first.handle.execute_update("lead_step", notice)
+        assert f"a step from {notice.reference} was refused: {why}" in str(refused.value.cause)
+    after = (await first.handle.fetch_history()).events[before:]
+    assert not any(e.HasField("workflow_execution_update_accepted_event_attributes") for e in after)
+    assert not any(e.HasField("activity_task_scheduled_event_attributes") for e in after)
+    state = await first.status()
+    assert state.outcome is None and state.stage is Stage.TRIAGE
