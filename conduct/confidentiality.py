@@ -93,13 +93,19 @@ class TextMatch(BaseModel):
     readers: str
 
 
-def text_matches(case: CaseState, action: str, payload: BaseModel) -> list[TextMatch]:
+def text_matches(case: CaseState, action: str, payload: BaseModel, letters: bool = True) -> list[TextMatch]:
     """Each place an action's text bound for a guarded reader names a confidential complainant;
-    none when the officer said it was reviewed, or the identity is not kept."""
+    none when the officer said it was reviewed, or the identity is not kept. `letters`: a one-off
+    letter's text too, whose reader is the party it is sent to."""
     if getattr(payload, "reviewed", False) or not identity_confidential(case):
         return []
     out: list[TextMatch] = []
-    for field, roles in TEXT_GOES_TO.get(action, {}).items():
+    goes_to = dict(TEXT_GOES_TO.get(action, {}))
+    if letters and action == "letter":  # `conduct letter --to PARTY`
+        from conduct.record import PARTY_ROLES
+
+        goes_to["text"] = (PARTY_ROLES[payload.to],)  # type: ignore[attr-defined]
+    for field, roles in goes_to.items():
         guarded = [r for r in roles if r in GUARDED]
         text = getattr(payload, field, "")
         if not guarded or not isinstance(text, str) or not text.strip():
@@ -111,14 +117,16 @@ def text_matches(case: CaseState, action: str, payload: BaseModel) -> list[TextM
     return out
 
 
-def text_refusal(case: CaseState, action: str, payload: BaseModel, show: bool = False) -> str | None:
+def text_refusal(
+    case: CaseState, action: str, payload: BaseModel, show: bool = False, letters: bool = True
+) -> str | None:
     """Why an action's text may not go out: it names a confidential complainant and is bound for
     someone who must not learn who they are. None when it may (or `reviewed` is set).
 
     The workflow's refusal (show False) names the field, the kind of detail and its readers, never
     the text found: it goes into the update's failure, the history of a re-check and the audit log.
     The CLI, which may show the officer what they sent, asks again with show True."""
-    found = text_matches(case, action, payload)
+    found = text_matches(case, action, payload, letters)
     if not found:
         return None
     places: dict[tuple[str, str, str], list[str]] = {}

@@ -472,7 +472,9 @@ def refusal(
             or CHECKS.get(action, lambda *_: None)(case, roster, payload, today)
             or (None if recheck else PAYLOAD_CHECKS.get(action, lambda _: None)(payload))
             or (None if recheck else ARRIVAL_CHECKS.get(action, lambda *_: None)(case, roster, payload, today))
-            or text_refusal(case, action, payload)  # R18: a confidential complainant's identity
+            # R18: a confidential complainant's identity. A one-off letter's text is checked on arrival
+            # only: letters sent before it was checked must not be refused on replay.
+            or text_refusal(case, action, payload, letters=not recheck)
         )
     if reason is None:
         return None

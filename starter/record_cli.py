@@ -13,7 +13,7 @@ import typer
 
 from starter import cli_values
 from starter.act import perform, text_from
-from starter.actions_cli import AsOfficer, Clock, Ref
+from starter.actions_cli import AsOfficer, Clock, Ref, Reviewed
 from starter.output import Exit, fail, handled
 from starter.words import domain
 
@@ -87,17 +87,21 @@ def letter(
     text: Annotated[
         str | None, typer.Option("--text", help="the letter's text, sent to the party", show_default=False)
     ] = None,
+    reviewed: Reviewed = False,
     as_officer: AsOfficer = None,
 ) -> None:
     """Send a one-off letter to a party, signed for the Monitoring Officer and recorded with the
-    case's other letters (`conduct show` lists it under correspondence)."""
+    case's other letters (`conduct show` lists it under correspondence). A letter to the subject
+    member, a Group Leader, the committee chair or the parish clerk that names a confidential
+    complainant is refused unless --reviewed (R18)."""
     from conduct.record import LetterParty
     from conduct.record_actions import SendLetter
     from conduct.settings import get_settings
 
     body = text_from(text, file, what="letter")
     party = domain(to, LetterParty)
-    perform(get_settings(), as_officer, reference, "letter", SendLetter, {"text": "--file"}, to=party, text=body)
+    perform(get_settings(), as_officer, reference, "letter", SendLetter, {"text": "--file"}, to=party, text=body,
+            reviewed=reviewed)  # fmt: skip
 
 
 @app.command()

@@ -256,6 +256,31 @@ async def test_the_refusal_of_a_text_naming_a_confidential_complainant_does_not_
     assert "--reviewed" in reason and "confidential (R18)" in reason
 
 
+async def test_a_one_off_letter_naming_a_confidential_complainant_is_refused_for_the_subject(
+    driver: CaseDriver,
+) -> None:
+    """Reproduction (R18): `conduct letter --to subject` sent its text unchecked, so an officer's
+    one-off letter could tell the subject member who complained. Its reader is the party."""
+    from conduct.record import LetterParty
+    from conduct.record_actions import SendLetter
+
+    case = await open_and_triage(driver, **confidential())
+    text = "Ms Lomax has asked that you do not contact her about this."
+    with pytest.raises(Refused) as refused:
+        await case.act("letter", SendLetter(officer=MO, to=LetterParty.SUBJECT, text=text))
+    reason = str(refused.value)
+    assert "the text holds the complainant's name (subject member)" in reason and "--reviewed" in reason
+    assert "Lomax" not in reason
+    with pytest.raises(Refused, match="complainant's name \\(Group Leader\\)"):
+        await case.act("letter", SendLetter(officer=MO, to=LetterParty.GROUP_LEADER, text=text))
+    await case.act("letter", SendLetter(officer=MO, to=LetterParty.COMPLAINANT, text=text))  # their own name
+    await case.settle()
+    assert await case.letters("correspondence") == [("correspondence", "complainant")]
+    await case.act("letter", SendLetter(officer=MO, to=LetterParty.SUBJECT, text=text, reviewed=True))
+    await case.settle()
+    assert any(text in b for b in mail(case, "correspondence", SUBJECT))
+
+
 async def test_a_text_naming_a_complainant_who_is_not_confidential_goes_out(driver: CaseDriver) -> None:
     case = await open_and_triage(driver)
     reasons = "Ms Lomax was not shouted at."
