@@ -20,6 +20,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from conduct.lead_notices import FollowerJob, JoinNotice, LeadStanding
 
 IN_FLIGHT = 32  # followers taking a step side by side: well under the worker's cache of cases
+HEARTBEAT_S = 2.0  # the workflow's heartbeat timeout is 10 s (workflows/post.py ALIVE)
 
 
 class LeadActivities:
@@ -67,9 +68,19 @@ class LeadActivities:
                     if err.status is not RPCStatusCode.NOT_FOUND:
                         raise
                     missed.append(reference)  # completed (its complainant withdrew): nothing to tell
-                activity.heartbeat()
 
-        await asyncio.gather(*(one(r) for r in job.followers))
+        async def alive() -> None:
+            """Heartbeat while followers take the step: a few slow ones (replayed under load) are
+            not a dead worker, and the step is not sent again for them."""
+            while True:
+                activity.heartbeat()
+                await asyncio.sleep(HEARTBEAT_S)
+
+        beating = asyncio.create_task(alive())
+        try:
+            await asyncio.gather(*(one(r) for r in job.followers))
+        finally:
+            beating.cancel()
         return sorted(missed)
 
     def activities(self) -> list:
