@@ -4,7 +4,7 @@ the time-skipping server; letters checked in the outbox, the history read back f
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
@@ -395,3 +395,20 @@ async def test_a_lead_step_not_signed_for_the_lead_is_refused_by_its_validator(d
     assert not any(e.HasField("activity_task_scheduled_event_attributes") for e in after)
     state = await first.status()
     assert state.outcome is None and state.stage is Stage.TRIAGE
+
+
+async def test_a_lead_step_told_long_after_it_was_signed_is_still_taken_once(driver: CaseDriver) -> None:
+    """A lead tells a thousand followers over minutes, and tells the rest again after an outage:
+    a follower refusing a step as stale would be dropped by its lead and wait for ever, its clocks
+    stopped. The step's update id makes it once-only; its age does not matter."""
+    lead, first, _ = await _lead_with_followers(driver)
+    signed = await lead.attested("triage", a.Triage(officer=MO, notify=True), "triage-told-late")
+    told = LeadNotice(reference=LEAD, action=Action.TRIAGE, payload=signed.model_dump(mode="json"),
+                      stage=Stage.ASSESSMENT)  # fmt: skip
+    await driver.env.sleep(timedelta(hours=1))  # an outage: the activity is retried an hour later
+    for _ in range(2):
+        await first.handle.execute_update("lead_step", told, id="lead-step-late")
+    await first.handle.execute_update("lead_step", told, id="lead-step-late-again")
+    state = await first.status()
+    assert state.stage is Stage.ASSESSMENT and state.lead_steps == ["triage-told-late"]
+    assert [t.event for t in state.timeline].count("lead_moved") == 1

@@ -64,14 +64,14 @@ class _Signed(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
-def _forged(notice: LeadNotice, here: str) -> str | None:
+def _forged(notice: LeadNotice, here: str, max_age: timedelta | None = attestation.MAX_AGE) -> str | None:
     """Why a step from the lead may not change this follower; None when it may."""
     try:
         signed = attestation.Attestation.model_validate(notice.payload.get("attestation"))
     except ValidationError:
         return "it carries no signed action"
     action = _Signed.model_validate({k: v for k, v in notice.payload.items() if k != "attestation"})
-    return attestation.refusal(signed, notice.reference, notice.action.value, action, None, workflow.now())
+    return attestation.refusal(signed, notice.reference, notice.action.value, action, None, workflow.now(), max_age)
 
 
 class LeadActions:
@@ -273,9 +273,11 @@ class LeadActions:
             raise ValueError(f"{self.state.reference}: a step from {notice.reference} was refused: {why}")
 
     def _not_from_the_lead(self, notice: LeadNotice) -> str | None:
+        """Any age: the lead tells a thousand followers over minutes, and again after an outage;
+        a step is taken once (its update id), so an old one sent again changes nothing."""
         if notice.reference != self.state.lead:
             return "this case does not follow it"
-        return _forged(notice, notice.reference)
+        return _forged(notice, notice.reference, max_age=None)
 
     @workflow.signal
     async def lead_moved(self, notice: LeadNotice) -> None:
