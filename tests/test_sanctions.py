@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
 
+from activities.notifications import LetterActivities
 from conduct import actions as a
 from conduct import sanction_register, training
 from conduct.actions import ActionResult
@@ -26,10 +28,13 @@ from conduct.sanctions import (
     parameters_refusal,
     terms_refusal,
 )
+from conduct.settings import Settings
 from conduct.vocabulary import Finding, Provision, Sanction, Stage
 from tests import factories
 from tests.harness import Case, CaseDriver, Refused
 from tests.steps import DEM, IO, MO, open_and_triage, panel_for, refer_and_investigate
+from tests.test_delivery import RefusesOneAddress
+from worker import build_worker
 from workflows.sanction import SanctionFollowUpWorkflow
 
 HEARING = date(2030, 2, 20)
@@ -292,3 +297,27 @@ def test_a_follow_up_is_sealed_under_its_case_data_key() -> None:
     child = follow_up_id("WBC-2029-0001", Sanction.TRAINING)
     codec = EncryptionCodec(parse_keys(new_key_spec("k1")), workflow_id=child, case_keys=store)
     assert codec.case == "WBC-2029-0001"
+
+
+async def test_a_follow_up_letter_refused_for_good_is_told_to_the_mo_and_deputy(
+    env: WorkflowEnvironment, settings: Settings
+) -> None:
+    """Reproduction: a follow-up's letter that the mail provider refused for good was kept in the
+    follow-up's state only; nobody was told, and the chair never heard the sanction's end. The MO
+    and deputy are told, as a case's own failures are, and the follow-up still ends."""
+    chair = "bernard.okafor@worthing.example"
+    backend = RefusesOneAddress(settings.resolved_outbox_dir, chair)
+    async with build_worker(env.client, settings, LetterActivities(settings, backend=backend), fail_fast=True):
+        driver = CaseDriver(env, settings)
+        case = await to_hearing(driver)
+        await issue(driver, case, outcome([Sanction.FORMAL_LETTER]))
+        child = follow_up(case, Sanction.FORMAL_LETTER)
+        await child.settle()
+        await complied(case, Sanction.FORMAL_LETTER, NOTICE)
+        await child.settle()
+        state = await state_of(child)
+    assert state.status is FollowUpStatus.COMPLIED and len(state.failures) == 1 and "550" in state.failures[0]
+    assert sent(case, "sanction complied with") == []  # the chair's letter was refused
+    told = [m for m in sent(case, "a letter could not be delivered") if "sanction_chair_report" in body(m)]
+    assert to(told) == MO_ADDRESSES
+    assert chair in body(told[0]) and "550 mailbox unavailable" in body(told[0])

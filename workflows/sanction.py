@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.post import ALIVE, DURABLE_RETRY, PERMANENT, SEND_TIMEOUT
 
 REGISTER_TIMEOUT = timedelta(seconds=30)
+FAILURE_TOLD = "follow-up-failure-told"  # a letter refused for good is told to the MO and deputy
 REMIND_AT = timedelta(hours=9)  # a reminder goes at 09:00 on its day (London midnight + 9 h, near enough)
 
 
@@ -211,6 +212,19 @@ class SanctionFollowUpWorkflow:
             if not (isinstance(err.cause, ApplicationError) and err.cause.type == PERMANENT):
                 raise
             self.state.failures.append(err.cause.message)
+            await self._tell_failure(req, err.cause.message)
+
+    async def _tell_failure(self, req: LetterRequest, reason: str) -> None:
+        """A letter refused for good: the MO and deputy are told, as a case's own failures are
+        (workflows/post.py), unless theirs is the letter failing. Follow-ups recorded before
+        (patch `follow-up-failure-told`) only kept it in their state."""
+        monitoring = self.state.start.recipients.monitoring
+        if req.template is LetterTemplate.DELIVERY_FAILED or any(r.email == req.recipient.email for r in monitoring):
+            return
+        if not workflow.patched(FAILURE_TOLD):
+            return
+        what = f"{req.template.value} to {req.recipient.name} <{req.recipient.email}>: {reason}"
+        await self._send(LetterTemplate.DELIVERY_FAILED, monitoring, text=what)
 
     async def _record(self) -> None:
         """Mirror the follow-up into the register (call holding the lock: revisions stay in order)."""
