@@ -34,6 +34,7 @@ COLUMNS = [
     "code", "nation", "type", "principal", "sub_committee",
     "chair_name", "chair_email", "clerk_name", "clerk_email", "login",
     "vice_chair_name", "vice_chair_email", "elected_on", "committees", "required_training", "memberships",
+    "retention_years", "notice_retention_years", "report_levels",
 ]  # fmt: skip
 
 _KINDS = {
@@ -101,11 +102,16 @@ def _csv_entry(kind: str, row: dict[str, str]) -> dict[str, Any]:
     cell = {k: (v or "").strip() for k, v in row.items() if k}
     given = {k: v for k, v in cell.items() if v}
     if kind == "councils":
-        entry: dict[str, Any] = {
-            k: given[k] for k in ("id", "name", "code", "principal", "sub_committee") if k in given
-        }
+        kept = ("id", "name", "code", "principal", "sub_committee", "retention_years", "notice_retention_years")
+        entry: dict[str, Any] = {k: given[k] for k in kept if k in given}
         if "nation" in given:
             entry["nation"] = _words(given["nation"])
+        if "report_levels" in given:  # "No action=no_action;Investigation=investigation+hearing"
+            levels = [item.partition("=") for item in _list(given["report_levels"])]
+            entry["report_levels"] = [
+                {"title": title.strip(), "points": [_words(x) for x in points.split("+") if x.strip()]}
+                for title, _, points in levels
+            ]
         if "type" in given:
             entry["kind"] = _words(given["type"])
         for contact, key in (("chair", "committee_chair"), ("vice_chair", "vice_chair"), ("clerk", "clerk")):
@@ -181,6 +187,8 @@ def roster_to_csv(roster: Roster) -> str:
                 "clerk_email": c.clerk.email if c.clerk else "",
                 "vice_chair_name": c.vice_chair.name if c.vice_chair else "",
                 "vice_chair_email": c.vice_chair.email if c.vice_chair else "",
+                "retention_years": c.retention_years, "notice_retention_years": c.notice_retention_years,
+                "report_levels": ";".join(f"{x.title}={'+'.join(x.points)}" for x in c.report_levels),
             }
         )  # fmt: skip
     for m in roster.members:

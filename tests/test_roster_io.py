@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from conduct.report_levels import LevelPoint, ReportLevel
 from conduct.settings import PROJECT_ROOT, get_settings
 from conduct.vocabulary import CouncilKind, Nation, Role
 from starter.cli import app
@@ -41,6 +42,23 @@ def test_toml_csv_and_json_read_to_the_same_roster(tmp_path: Path) -> None:
     assert csv_text.splitlines()[0].startswith("kind,id,name,email")
     assert read_roster_file(write(tmp_path, "roster.csv", csv_text)) == roster
     assert read_roster_file(write(tmp_path, "roster.json", roster.model_dump_json())) == roster
+
+
+def test_a_councils_retention_periods_and_report_columns_survive_the_csv(tmp_path: Path) -> None:
+    """Reproduction: the CSV had no column for a council's retention periods (nor its report's
+    columns), so exporting a roster and importing it again set them back to the defaults (personal
+    data kept for the wrong time, or shredded early)."""
+    roster = factories.roster()
+    levels = [ReportLevel(title="No action", points=[LevelPoint.OPEN, LevelPoint.NO_ACTION]),
+              ReportLevel(title="Taken further", points=[LevelPoint.INVESTIGATION, LevelPoint.HEARING])]  # fmt: skip
+    worthing = roster.councils[0].model_copy(
+        update={"retention_years": 8, "notice_retention_years": 3, "report_levels": levels}
+    )
+    roster = roster.model_copy(update={"councils": [worthing, *roster.councils[1:]]})
+    back = read_roster_file(write(tmp_path, "roster.csv", roster_to_csv(roster)))
+    assert (back.councils[0].retention_years, back.councils[0].notice_retention_years) == (8, 3)
+    assert back.councils[0].report_levels == levels
+    assert back == roster
 
 
 def test_the_documented_csv_example_is_a_valid_roster(tmp_path: Path) -> None:
