@@ -14,6 +14,7 @@ from temporalio.worker import Worker, WorkerDeploymentConfig
 from activities.deadlines import compute_deadline
 from activities.group_reports import GroupReportActivities
 from activities.lead import LeadActivities
+from activities.linking import LinkActivities
 from activities.notifications import LetterActivities
 from activities.reports import ReportActivities
 from activities.retention import RetentionActivities
@@ -91,6 +92,7 @@ def build_worker(
             *RetentionActivities(letters).activities(),
             *SanctionActivities(letters).activities(),
             *LeadActivities(client).activities(),  # R14: a lead tells its followers
+            *LinkActivities(client).activities(),  # R14: a link reaches the other case
         ],
         workflow_failure_exception_types=[Exception] if fail_fast else [],
         max_concurrent_workflow_tasks=settings.worker_workflow_tasks,

@@ -17,6 +17,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.linking import ENDED, update_case
 from conduct.lead_notices import FollowerJob, JoinNotice, LeadStanding
 
 IN_FLIGHT = 32  # followers taking a step side by side: well under the worker's cache of cases
@@ -34,16 +35,10 @@ class LeadActivities:
         lead = notice.link.other_reference
         signed = notice.link.attestation
         update_id = f"join-{notice.reference}-{signed.update_id if signed else activity.info().workflow_run_id}"
-        handle = self.client.get_workflow_handle(f"complaint-{lead}")
-        try:
-            return await handle.execute_update("follower_joined", notice, id=update_id, result_type=LeadStanding)
-        except WorkflowUpdateFailedError as err:
-            why = getattr(err.cause, "message", None) or str(err.cause)
-            raise ApplicationError(why, type="Refused", non_retryable=True) from None
-        except RPCError as err:
-            if err.status is not RPCStatusCode.NOT_FOUND:
-                raise
-            raise ApplicationError(f"{lead} is closed", type="Refused", non_retryable=True) from None
+        standing = await update_case(self.client, lead, "follower_joined", notice, update_id, LeadStanding)
+        if standing is ENDED:
+            raise ApplicationError(f"{lead} is closed", type="Refused", non_retryable=True)
+        return standing
 
     @activity.defn(name="tell_followers")
     async def tell_followers(self, job: FollowerJob) -> list[str]:

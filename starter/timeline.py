@@ -335,6 +335,17 @@ class _Fold:
         if request.input.name == "lead_step":  # R14: as the `lead_moved` signal it replaced
             self.lead_moved(e, payload)
             return
+        if request.input.name == "link_arrived":  # R14: as the `linked_with` signal it replaced
+            self.add(
+                e,
+                "linked",
+                "linked_with",
+                detail=f"to be considered together with {payload.get('reference', '')} (R14)",
+            )
+            return
+        if request.input.name == "unlink_arrived":
+            self.unlinked(e, payload)
+            return
         substance, papers = action_substance(request.input.name, payload)
         # (`follower_joined`: the officer of the follower's signed link)
         officer = payload.get("officer") or _dict(payload.get("link")).get("officer")
@@ -440,14 +451,16 @@ class _Fold:
         if attrs.signal_name == "linked_with":
             self.add(e, "linked", "linked_with", detail=f"to be considered together with {value} (R14)")
         elif attrs.signal_name == "unlinked_from":
-            notice = _dict(value)
-            detail = f"no longer considered with {notice.get('reference', '')}: {notice.get('reason', '')}"
-            self.add(e, "unlinked", "unlinked_from", detail=detail)
+            self.unlinked(e, _dict(value))
         elif attrs.signal_name == "follow_lead":  # R14 (workflows/lead.py)
             lead = _dict(value).get("reference", "")
             self.add(e, "linked", "follow_lead", detail=f"follows the lead case {lead}: decided with it (R14)")
         elif attrs.signal_name == "lead_moved":
             self.lead_moved(e, _dict(value))
+
+    def unlinked(self, e: HistoryEvent, notice: dict[str, Any]) -> None:
+        detail = f"no longer considered with {notice.get('reference', '')}: {notice.get('reason', '')}"
+        self.add(e, "unlinked", "unlinked_from", detail=detail)
 
     def lead_moved(self, e: HistoryEvent, notice: dict[str, Any]) -> None:
         what = str(notice.get("action", "")).replace("_", "-")

@@ -133,3 +133,52 @@ async def test_links_sent_straight_to_temporal_are_ignored_and_signed_ones_taken
     await second.handle.signal("unlinked_from", UnlinkNotice(reference=first.reference, reason="x", unlink=unsigned))
     await second.handle.signal("unlinked_from", UnlinkNotice(reference=first.reference, reason="x"))
     assert (await second.status()).linked == [first.reference]
+
+
+async def test_a_link_is_judged_when_it_arrives_and_survives_a_worker_that_no_longer_trusts_its_key(
+    env: WorkflowEnvironment, settings: Settings
+) -> None:
+    """Reproduction: a link reached the other case as a signal, whose signature was checked in its
+    handler, and so again on every replay, against the keys the replaying worker trusts. A worker
+    started without the key it was signed with (a rotation that dropped it) replayed the case
+    without its link. A link now arrives as an update (`link_arrived`), judged by its validator,
+    which replay never runs; one sent straight to Temporal unsigned, or signed for another case, is
+    refused and leaves nothing."""
+    from conduct.record_actions import Unlink
+    from workflows.linking import LinkNotice
+    from workflows.record import UnlinkNotice
+
+    settings = settings.model_copy(update={"worker_cached_cases": 0})  # every task and query replays the case
+    async with build_worker(env.client, settings, fail_fast=True):
+        driver = CaseDriver(env, settings)
+        await driver.travel_to_day(RECEIVED)
+        first, second, third = [await driver.open(f"WBC-2029-000{n}") for n in (1, 2, 3)]
+        link = a.Link(officer=MO, other_reference=second.reference, other_subjects=["wbc-04"])
+        for notice, why in (
+            (LinkNotice(reference=first.reference, link=link), "carries no attestation"),
+            (LinkNotice(reference=third.reference, link=attest(settings, first.reference, "link", link, "u")),
+             "given for another case"),
+        ):  # fmt: skip
+            with pytest.raises(WorkflowUpdateFailedError) as refused:
+                await second.handle.execute_update("link_arrived", notice)
+            assert why in str(refused.value.cause)
+        unlink = Unlink(officer=MO, other_reference=second.reference, reason="forged")
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await second.handle.execute_update("unlink_arrived", UnlinkNotice(reference=first.reference, unlink=unlink))
+        assert "an unlink from WBC-2029-0001 was refused" in str(refused.value.cause)
+        assert (await second.status()).linked == []
+
+        await first.act("link", link)
+        assert (await second.status()).linked == [first.reference]
+        events = (await second.handle.fetch_history()).events
+        arrived = [e.workflow_execution_update_accepted_event_attributes.accepted_request.input.name for e in events
+                   if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED]  # fmt: skip
+        assert arrived == ["link_arrived"]
+        assert not any(e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED for e in events)
+
+        trusted = attestation.trusted()
+        attestation._trusted.clear()  # the key the link was signed with has been dropped
+        try:
+            assert (await second.status()).linked == [first.reference]  # replayed without it
+        finally:
+            attestation._trusted.update(trusted)

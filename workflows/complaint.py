@@ -485,10 +485,23 @@ class ComplaintWorkflow(
         self._log("closed", f"case closed: {outcome.value}")
         await self._checkpoint()
 
+    @workflow.update
+    def link_arrived(self, notice: linking.LinkNotice) -> None:
+        """R14: another case linked this one (`_link` there), judged by the validator below."""
+        if notice.reference not in self.state.linked:
+            self._record_link(notice.reference, notice.link.officer)
+
+    @link_arrived.validator
+    def _link_signed(self, notice: linking.LinkNotice) -> None:
+        forged = linking.unsigned(notice.link, notice.reference, "link", self.state.reference)
+        if forged:
+            raise ValueError(f"{self.state.reference}: a link from {notice.reference} was refused: {forged}")
+
     @workflow.signal
     def linked_with(self, notice: Any) -> None:
-        """R14: another case linked this one. The link carries the officer's action as the officers'
-        API signed it (a signal has no validator); an unsigned one is ignored (workflows/linking.py)."""
+        """The same, as the signal of links sent before `links-by-update`. It carries the officer's
+        action as the officers' API signed it (a signal has no validator); an unsigned one is
+        ignored (workflows/linking.py)."""
         reference, forged = linking.received(notice, "link", self.state.reference)
         if forged:
             self._log("link_refused", f"a link from {reference} was ignored: {forged}")

@@ -161,10 +161,14 @@ class HandledActions:
         Both cases record the link."""
         other = workflow.get_external_workflow_handle(f"complaint-{p.other_reference}")
         notice = linking.notice(self.state.reference, p)  # signed links, gated for recorded histories
-        try:
-            await other.signal("linked_with", notice)
-        except Exception as err:  # the other case does not exist or is closed
-            raise ApplicationError(f"{p.other_reference} could not be linked: {err}", non_retryable=True) from err
+        if workflow.patched(linking.BY_UPDATE) and not isinstance(notice, str):  # judged by its validator
+            if not await linking.tell(self.state.reference, p.other_reference, "link_arrived", notice, p):
+                raise ApplicationError(f"{p.other_reference} could not be linked: it is closed", non_retryable=True)
+        else:
+            try:
+                await other.signal("linked_with", notice)
+            except Exception as err:  # the other case does not exist or is closed
+                raise ApplicationError(f"{p.other_reference} could not be linked: {err}", non_retryable=True) from err
         self._record_link(p.other_reference, p.officer, p.reason)
         return f"to be considered together with {p.other_reference}"
 

@@ -38,7 +38,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from conduct import actions as a
@@ -49,6 +49,7 @@ with workflow.unsafe.imports_passed_through():
     from conduct.lead_notices import CopiedLetter, FollowerJob, JoinNotice, LeadLinkNotice, LeadNotice, LeadStanding
     from conduct.roster import Roster
     from conduct.vocabulary import ClockState, Outcome, Stage
+    from workflows import linking
     from workflows.clocks import Clocks
     from workflows.post import ALIVE, DURABLE_RETRY, Post
 
@@ -222,19 +223,13 @@ class LeadActions:
         """R14, the `follow` action (`conduct link LEAD THIS --lead`): join the lead, then mirror
         its stage. The lead may refuse (closed, following another, another member's): the case is
         left as it was and the officer told why."""
-        try:
-            standing: LeadStanding = await workflow.execute_activity(
-                "join_lead",
-                JoinNotice(reference=self.state.reference, link=p),
-                result_type=LeadStanding,
-                start_to_close_timeout=JOIN_TIMEOUT,
-                retry_policy=DURABLE_RETRY,
-                summary=f"join {p.other_reference}",
-            )
-        except ActivityError as err:
-            why = err.cause.message if isinstance(err.cause, ApplicationError) else str(err.cause or err)
-            refusal = rules.explained(self.state, f"{p.other_reference} cannot lead it: {why}", self._today())
-            raise ApplicationError(refusal, type="Refused", non_retryable=True) from None
+
+        def refused(why: str) -> str:
+            return rules.explained(self.state, f"{p.other_reference} cannot lead it: {why}", self._today())
+
+        notice = JoinNotice(reference=self.state.reference, link=p)
+        summary = f"join {p.other_reference}"
+        standing = await linking.ask_another_case("join_lead", notice, LeadStanding, JOIN_TIMEOUT, summary, refused)
         self._start_following(p.other_reference, standing.stage, p.officer)
         return f"{self.state.reference} follows {p.other_reference}: the decisions taken there apply here too"
 

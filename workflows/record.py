@@ -90,20 +90,39 @@ class RecordActions:
         self._log("unlinked", f"no longer considered with {p.other_reference}: {p.reason}", p.officer)
         await self._unlinked_here(p.other_reference, f"unlinked: {p.reason}")  # R14: a follower goes on alone
         other = workflow.get_external_workflow_handle(f"complaint-{p.other_reference}")
+        notice = UnlinkNotice(reference=self.state.reference, reason=p.reason, unlink=p)
         try:
-            notice = UnlinkNotice(reference=self.state.reference, reason=p.reason, unlink=p)
-            await other.signal("unlinked_from", notice)
-        except Exception:  # the other case has closed: nothing to tell it
+            if workflow.patched(linking.BY_UPDATE):  # judged by its validator (workflows/linking.py)
+                if not await linking.tell(self.state.reference, p.other_reference, "unlink_arrived", notice, p):
+                    raise LookupError(p.other_reference)
+            else:
+                await other.signal("unlinked_from", notice)
+        except Exception:  # the other case has closed (or no longer holds the link): nothing to tell it
             self._log("unlink_not_told", f"{p.other_reference} is closed and was not told")
             return f"unlinked from {p.other_reference} ({p.other_reference} is closed and keeps its record)"
         return f"no longer considered with {p.other_reference}"
 
+    @workflow.update
+    def unlink_arrived(self, notice: UnlinkNotice) -> None:
+        """The other case of a link was unlinked (`_unlink` there), judged by the validator below."""
+        self._unlinked_by_other(notice)
+
+    @unlink_arrived.validator
+    def _unlink_signed(self, notice: UnlinkNotice) -> None:
+        forged = linking.unsigned(notice.unlink, notice.reference, "unlink", self.state.reference)
+        if forged:
+            raise ValueError(f"{self.state.reference}: an unlink from {notice.reference} was refused: {forged}")
+
     @workflow.signal
     def unlinked_from(self, notice: UnlinkNotice) -> None:
+        """The same, as the signal of unlinks sent before `links-by-update`, checked here."""
         forged = linking.unsigned(notice.unlink, notice.reference, "unlink", self.state.reference)
         if forged:
             self._log("link_refused", f"an unlink from {notice.reference} was ignored: {forged}")
             return
+        self._unlinked_by_other(notice)
+
+    def _unlinked_by_other(self, notice: UnlinkNotice) -> None:
         if notice.reference in self.state.linked:
             self.state.linked.remove(notice.reference)
             self._log("unlinked", f"no longer considered with {notice.reference}: {notice.reason}")
