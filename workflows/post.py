@@ -120,21 +120,11 @@ class Post:
         return True
 
     async def _one(self, req: LetterRequest) -> LetterReceipt | None:
-        try:
-            return await workflow.execute_activity(
-                "send_letter",
-                req,
-                result_type=LetterReceipt,
-                start_to_close_timeout=SEND_TIMEOUT,
-                heartbeat_timeout=ALIVE,
-                retry_policy=DURABLE_RETRY,
-                summary=f"{req.template.value} to {req.recipient.role.value}",
-            )
-        except ActivityError as err:
-            if not (isinstance(err.cause, ApplicationError) and err.cause.type == PERMANENT):
-                raise
-            await self._failed(req, err.cause.message)
+        sent = await deliver(req)
+        if isinstance(sent, str):
+            await self._failed(req, sent)
             return None
+        return sent
 
     async def _failed(self, req: LetterRequest, reason: str) -> None:
         """On the case for `conduct show`, and the MO and deputy are told (unless their own
@@ -153,5 +143,29 @@ class Post:
             await self.send(
                 LetterTemplate.DELIVERY_FAILED,
                 to.officers(Role.MONITORING_OFFICER) + to.officers(Role.DEPUTY_MONITORING_OFFICER),
-                text=f"{req.template.value} to {req.recipient.name} <{req.recipient.email}>: {reason}",
+                text=failure_line(req, reason),
             )
+
+
+async def deliver(req: LetterRequest) -> LetterReceipt | str:
+    """Send one letter: its receipt, or the reason the mail provider refused it for good. A
+    temporary failure is retried by the activity; anything else is raised."""
+    try:
+        return await workflow.execute_activity(
+            "send_letter",
+            req,
+            result_type=LetterReceipt,
+            start_to_close_timeout=SEND_TIMEOUT,
+            heartbeat_timeout=ALIVE,
+            retry_policy=DURABLE_RETRY,
+            summary=f"{req.template.value} to {req.recipient.role.value}",
+        )
+    except ActivityError as err:
+        if not (isinstance(err.cause, ApplicationError) and err.cause.type == PERMANENT):
+            raise
+        return err.cause.message
+
+
+def failure_line(req: LetterRequest, reason: str) -> str:
+    """A letter refused for good, as the MO and deputy are told of it."""
+    return f"{req.template.value} to {req.recipient.name} <{req.recipient.email}>: {reason}"

@@ -22,7 +22,7 @@ import contextlib
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from conduct import attestation
@@ -31,12 +31,12 @@ with workflow.unsafe.imports_passed_through():
     from conduct.addressees import Addressees
     from conduct.calendar import lapse_instant, london_date, start_of_day_utc
     from conduct.case import CaseState
-    from conduct.letters import LetterContext, LetterReceipt, LetterRequest, LetterTemplate, Recipient
+    from conduct.letters import LetterContext, LetterRequest, LetterTemplate, Recipient
     from conduct.procedure import ProcedureSettings
     from conduct.record_rules import signatory
     from conduct.roster import Roster
     from conduct.vocabulary import SANCTION_TITLES, Role, Sanction
-    from workflows.post import ALIVE, DURABLE_RETRY, PERMANENT, SEND_TIMEOUT
+    from workflows.post import ALIVE, DURABLE_RETRY, deliver, failure_line
 
 REGISTER_TIMEOUT = timedelta(seconds=30)
 FAILURE_TOLD = "follow-up-failure-told"  # a letter refused for good is told to the MO and deputy
@@ -197,22 +197,12 @@ class SanctionFollowUpWorkflow:
         await asyncio.gather(*(self._one(req) for req in requests.values()))
 
     async def _one(self, req: LetterRequest) -> None:
-        try:
-            receipt = await workflow.execute_activity(
-                "send_letter",
-                req,
-                result_type=LetterReceipt,
-                start_to_close_timeout=SEND_TIMEOUT,
-                heartbeat_timeout=ALIVE,
-                retry_policy=DURABLE_RETRY,
-                summary=f"{req.template.value} to {req.recipient.role.value}",
-            )
-            self.state.letters.append(receipt.key)
-        except ActivityError as err:
-            if not (isinstance(err.cause, ApplicationError) and err.cause.type == PERMANENT):
-                raise
-            self.state.failures.append(err.cause.message)
-            await self._tell_failure(req, err.cause.message)
+        sent = await deliver(req)
+        if isinstance(sent, str):  # refused for good
+            self.state.failures.append(sent)
+            await self._tell_failure(req, sent)
+            return
+        self.state.letters.append(sent.key)
 
     async def _tell_failure(self, req: LetterRequest, reason: str) -> None:
         """A letter refused for good: the MO and deputy are told, as a case's own failures are
@@ -223,8 +213,7 @@ class SanctionFollowUpWorkflow:
             return
         if not workflow.patched(FAILURE_TOLD):
             return
-        what = f"{req.template.value} to {req.recipient.name} <{req.recipient.email}>: {reason}"
-        await self._send(LetterTemplate.DELIVERY_FAILED, monitoring, text=what)
+        await self._send(LetterTemplate.DELIVERY_FAILED, monitoring, text=failure_line(req, reason))
 
     async def _record(self) -> None:
         """Mirror the follow-up into the register (call holding the lock: revisions stay in order)."""
