@@ -13,9 +13,8 @@ from __future__ import annotations
 import asyncio
 
 from temporalio import activity
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
 
 from activities.linking import ENDED, update_case
 from conduct.lead_notices import FollowerJob, JoinNotice, LeadStanding
@@ -54,15 +53,12 @@ class LeadActivities:
 
         async def one(reference: str) -> None:
             async with gate:
-                handle = self.client.get_workflow_handle(f"complaint-{reference}")
                 try:
-                    await handle.execute_update("lead_step", job.notice, id=update_id)
-                except WorkflowUpdateFailedError:  # refused: it no longer follows this lead (unlinked meanwhile)
+                    answer = await update_case(self.client, reference, "lead_step", job.notice, update_id)
+                except ApplicationError:  # refused: it no longer follows this lead (unlinked meanwhile)
+                    answer = ENDED
+                if answer is ENDED:  # or completed (its complainant withdrew): nothing to tell
                     missed.append(reference)
-                except RPCError as err:
-                    if err.status is not RPCStatusCode.NOT_FOUND:
-                        raise
-                    missed.append(reference)  # completed (its complainant withdrew): nothing to tell
 
         async def alive() -> None:
             """Heartbeat while followers take the step: a few slow ones (replayed under load) are

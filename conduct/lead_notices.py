@@ -53,7 +53,6 @@ class LeadStanding(BaseModel):
 
     reference: str
     stage: Stage
-    followers: int
 
 
 class LeadNotice(BaseModel):

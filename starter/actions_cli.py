@@ -691,9 +691,9 @@ def link(
 
     if lead:  # R14: the follower takes the action and joins the lead (workflows/lead.py)
         _may_follow(settings, other)
-        _may_lead(settings, reference)
+        subjects = _may_lead(settings, reference)
         perform(settings, as_officer, other, "follow", a.Link, {"other_reference": "REF"}, other_reference=reference,
-                reason=reason.strip(), other_subjects=subjects_of(settings, reference))  # fmt: skip
+                reason=reason.strip(), other_subjects=subjects)  # fmt: skip
         return
     perform(settings, as_officer, reference, "link", a.Link, flags, other_reference=other,
             reason=reason.strip(), other_subjects=subjects_of(settings, other))  # fmt: skip
@@ -712,9 +712,9 @@ def _must_exist(settings: Settings, reference: str) -> None:
         fail(Exit.REFUSED, f"{reference} is closed: a case can be linked only to an open case")
 
 
-def _may_lead(settings: Settings, reference: str) -> None:
+def _may_lead(settings: Settings, reference: str) -> list[str]:
     """R14: a closed case, or one that follows another, cannot lead (exit 3; exit 4 if there is no
-    such case); the lead itself checks again."""
+    such case); the lead itself checks again. Its subject members, for the follower's check."""
     from conduct.vocabulary import Stage
     from starter import session
 
@@ -724,6 +724,7 @@ def _may_lead(settings: Settings, reference: str) -> None:
     if state.lead is not None:
         fail(Exit.REFUSED, f"{reference} follows {state.lead} (R14): a case that follows another cannot lead; "
                            f"make {state.lead} the lead")  # fmt: skip
+    return list(state.subject_members)
 
 
 def _may_follow(settings: Settings, reference: str) -> None:

@@ -336,12 +336,7 @@ class _Fold:
             self.lead_moved(e, payload)
             return
         if request.input.name == "link_arrived":  # R14: as the `linked_with` signal it replaced
-            self.add(
-                e,
-                "linked",
-                "linked_with",
-                detail=f"to be considered together with {payload.get('reference', '')} (R14)",
-            )
+            self.linked(e, payload)
             return
         if request.input.name == "unlink_arrived":
             self.unlinked(e, payload)
@@ -449,7 +444,7 @@ class _Fold:
     def signaled(self, e: HistoryEvent, value: Any) -> None:
         attrs = e.workflow_execution_signaled_event_attributes
         if attrs.signal_name == "linked_with":
-            self.add(e, "linked", "linked_with", detail=f"to be considered together with {value} (R14)")
+            self.linked(e, value)
         elif attrs.signal_name == "unlinked_from":
             self.unlinked(e, _dict(value))
         elif attrs.signal_name == "follow_lead":  # R14 (workflows/lead.py)
@@ -457,6 +452,11 @@ class _Fold:
             self.add(e, "linked", "follow_lead", detail=f"follows the lead case {lead}: decided with it (R14)")
         elif attrs.signal_name == "lead_moved":
             self.lead_moved(e, _dict(value))
+
+    def linked(self, e: HistoryEvent, notice: Any) -> None:
+        """A link from another case: its notice, or (links sent before they were signed) its bare reference."""
+        reference = notice if isinstance(notice, str) else _dict(notice).get("reference", "")
+        self.add(e, "linked", "linked_with", detail=f"to be considered together with {reference} (R14)")
 
     def unlinked(self, e: HistoryEvent, notice: dict[str, Any]) -> None:
         detail = f"no longer considered with {notice.get('reference', '')}: {notice.get('reason', '')}"

@@ -10,10 +10,10 @@ carries out a procedure-moving step (one decision, one hearing), it tells each f
 `lead_step` update, from one `tell_followers` activity, so that its history does not grow with
 them; a few followers at a time, each done before the next is told) with the officer's action as
 the officers' API signed it, the stage it reached, its outcome if it closed, and the letters the
-step wrote to the lead's complainant. The follower checks the signature and that the sender is its
-lead (in the handler, as the `lead_moved` signal it replaced had to: workflows/linking.py), takes
-each step once (by its update id), writes those letters to its own complainant, mirrors the stage
-and, when the lead closed, closes with the same outcome. A follower that is unlinked, or whose
+step wrote to the lead's complainant. The follower's validator checks the signature and that the
+sender is its lead (replay never runs it: workflows/linking.py); the follower takes each step once
+(by its update id), writes those letters to its own complainant, mirrors the stage and, when the
+lead closed, closes with the same outcome. A follower that is unlinked, or whose
 lead complainant withdrew, is considered on its own again: it returns to the stage it had and its
 clocks run on from where they stopped.
 
@@ -121,8 +121,7 @@ class LeadActions:
                 self.state.followers.append(notice.reference)
             if notice.reference not in self.state.linked:
                 self.state.linked.append(notice.reference)
-            followers = len(self.state.followers)
-            return LeadStanding(reference=self.state.reference, stage=self.state.stage, followers=followers)
+            return LeadStanding(reference=self.state.reference, stage=self.state.stage)
 
     @follower_joined.validator
     def _may_join(self, notice: JoinNotice) -> None:

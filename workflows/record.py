@@ -91,13 +91,15 @@ class RecordActions:
         await self._unlinked_here(p.other_reference, f"unlinked: {p.reason}")  # R14: a follower goes on alone
         other = workflow.get_external_workflow_handle(f"complaint-{p.other_reference}")
         notice = UnlinkNotice(reference=self.state.reference, reason=p.reason, unlink=p)
+        told = True
         try:
             if workflow.patched(linking.BY_UPDATE):  # judged by its validator (workflows/linking.py)
-                if not await linking.tell(self.state.reference, p.other_reference, "unlink_arrived", notice, p):
-                    raise LookupError(p.other_reference)
+                told = await linking.tell(self.state.reference, p.other_reference, "unlink_arrived", notice, p)
             else:
                 await other.signal("unlinked_from", notice)
-        except Exception:  # the other case has closed (or no longer holds the link): nothing to tell it
+        except Exception:  # the signal found no open case, or the update was refused
+            told = False
+        if not told:  # the other case has closed: nothing to tell it
             self._log("unlink_not_told", f"{p.other_reference} is closed and was not told")
             return f"unlinked from {p.other_reference} ({p.other_reference} is closed and keeps its record)"
         return f"no longer considered with {p.other_reference}"
