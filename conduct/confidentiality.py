@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
+from conduct import destinations
 from conduct.destinations import GUARDED, TEXT_GOES_TO, words
 
 if TYPE_CHECKING:
@@ -100,11 +101,7 @@ def text_matches(case: CaseState, action: str, payload: BaseModel, letters: bool
     if getattr(payload, "reviewed", False) or not identity_confidential(case):
         return []
     out: list[TextMatch] = []
-    goes_to = dict(TEXT_GOES_TO.get(action, {}))
-    if letters and action == "letter":  # `conduct letter --to PARTY`
-        from conduct.record import PARTY_ROLES
-
-        goes_to["text"] = (PARTY_ROLES[payload.to],)  # type: ignore[attr-defined]
+    goes_to = destinations.readers(action, payload) if letters else TEXT_GOES_TO.get(action, {})
     for field, roles in goes_to.items():
         guarded = [r for r in roles if r in GUARDED]
         text = getattr(payload, field, "")

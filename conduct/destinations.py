@@ -111,4 +111,15 @@ def goes_to(action: str, field: str) -> str:
     return "goes to: " + words(roles) + (f", and {also}" if also else "")
 
 
+def readers(action: str, payload: object) -> dict[str, tuple[RecipientRole, ...]]:
+    """Who receives each free-text field of this action as sent: TEXT_GOES_TO, and for a one-off
+    letter (`conduct letter --to PARTY`) the party it is sent to."""
+    goes_to = dict(TEXT_GOES_TO.get(action, {}))
+    if action == "letter":
+        from conduct.record import PARTY_ROLES
+
+        goes_to["text"] = (PARTY_ROLES[payload.to],)  # type: ignore[attr-defined]
+    return goes_to
+
+
 NOTE_GOES_TO = "an internal note on the case: goes to nobody, never in a letter"
